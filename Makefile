@@ -1,0 +1,57 @@
+# easel — `make run` and `make test` do all the set-up on a fresh Debian machine.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/easel
+DATA  ?= ./easel-data
+ADDR  ?= 127.0.0.1:8080
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/easelhq/easel/internal/cli.Version=$(VERSION)
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages: libvips for the engine (cgo), its tools for the benchmark
+# floor (vipsthumbnail), wrk for load tests.
+RUN_PKGS   := libvips-dev pkg-config gcc
+TEST_PKGS  := $(RUN_PKGS) libvips-tools
+BENCH_PKGS := $(TEST_PKGS) wrk
+
+.PHONY: run build test test-short vet fuzz bench deps-run deps-test deps-bench clean
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+deps-run:
+	$(call apt_install,$(RUN_PKGS))
+deps-test:
+	$(call apt_install,$(TEST_PKGS))
+deps-bench:
+	$(call apt_install,$(BENCH_PKGS))
+
+build: deps-run
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/easel
+
+run: build
+	./$(BIN) serve --data $(DATA) --addr $(ADDR)
+
+vet: deps-test
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+
+test: vet
+	$(GO) test -count=1 -timeout 30m ./...
+
+test-short: deps-test
+	$(GO) test -short ./...
+
+fuzz: deps-test
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=60s ./transform/
+
+bench: deps-bench build
+	$(GO) run ./internal/bench --bin $(BIN)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,182 @@
+package easel
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"io"
+	"strings"
+	"time"
+)
+
+// Tenant owns assets, API keys and URL signing keys.
+type Tenant struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// APIKey authenticates API calls for one tenant. Only a hash of the secret is
+// stored; the secret is shown once, when the key is created.
+type APIKey struct {
+	ID        string     `json:"id"`
+	TenantID  string     `json:"tenant_id"`
+	Name      string     `json:"name"`
+	Prefix    string     `json:"prefix"` // first characters of the secret, to recognise a key
+	Hash      []byte     `json:"-"`      // SHA-256 of the whole secret
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// SigningKey signs delivery URLs for one tenant. Several may be active at once
+// so keys can be rotated without breaking published URLs.
+type SigningKey struct {
+	ID        string     `json:"id"`
+	TenantID  string     `json:"tenant_id"`
+	Secret    []byte     `json:"-"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Asset is an uploaded original. Its bytes live in the blob store under
+// OriginalKey(SHA256); several assets may share one original.
+type Asset struct {
+	ID        string            `json:"id"`
+	TenantID  string            `json:"tenant_id"`
+	SHA256    string            `json:"sha256"`
+	Format    string            `json:"format"` // jpeg, png, webp, gif, avif, heif, tiff, jxl, bmp, svg, pdf
+	Width     int               `json:"width"`  // displayed orientation
+	Height    int               `json:"height"` // displayed orientation
+	Pages     int               `json:"pages"`  // frames of an animation, pages of a PDF; 1 otherwise
+	Bytes     int64             `json:"bytes"`
+	Name      string            `json:"name,omitempty"` // the client's file name, informative only
+	EXIF      map[string]string `json:"exif,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+// BlobInfo describes a stored blob.
+type BlobInfo struct {
+	Key     string
+	Size    int64
+	ModTime time.Time
+}
+
+// BlobStore stores originals and rendered variants by key. Keys are
+// slash-separated paths of [a-z0-9._-] segments.
+//
+// Every implementation passes the conformance suite in internal/blob/blobtest.
+type BlobStore interface {
+	// Put stores r under key atomically: a reader never sees a partial blob.
+	// An existing blob under key is replaced.
+	Put(ctx context.Context, key string, r io.Reader) error
+	// Get opens the blob under key. If there is none, an error with
+	// CodeNotFound is returned.
+	Get(ctx context.Context, key string) (io.ReadCloser, error)
+	// Stat describes the blob under key, or returns an error with CodeNotFound.
+	Stat(ctx context.Context, key string) (BlobInfo, error)
+	// Delete removes the blob under key. Deleting a missing key is not an error.
+	Delete(ctx context.Context, key string) error
+	// List calls fn for every blob whose key starts with prefix, in key order.
+	// An error from fn stops the listing and is returned.
+	List(ctx context.Context, prefix string, fn func(BlobInfo) error) error
+	// Ping reports whether the store is reachable and writable.
+	Ping(ctx context.Context) error
+}
+
+// OriginalKey is the blob key of an original with the given hex SHA-256.
+func OriginalKey(sha256hex string) string {
+	return "originals/" + sha256hex[:2] + "/" + sha256hex
+}
+
+// VariantPrefix is the blob key prefix under which the variants of an asset live.
+func VariantPrefix(assetID string) string { return "variants/" + assetID + "/" }
+
+// ListPage asks for one page of a listing. Cursor is opaque: empty for the first
+// page, then the NextCursor of the page before.
+type ListPage struct {
+	Cursor string
+	Limit  int
+}
+
+// MetaStore keeps tenants, keys and assets.
+//
+// Every implementation passes the conformance suite in internal/meta/metatest.
+// Lookups of missing rows return an error with CodeNotFound.
+type MetaStore interface {
+	CreateTenant(ctx context.Context, t Tenant) error
+	GetTenant(ctx context.Context, id string) (Tenant, error)
+	// ListTenants returns all tenants, oldest first.
+	ListTenants(ctx context.Context) ([]Tenant, error)
+
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// APIKeyByHash returns the key, revoked or not, whose Hash equals hash.
+	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)
+	// ListAPIKeys returns a tenant's keys, revoked ones included, oldest first.
+	ListAPIKeys(ctx context.Context, tenantID string) ([]APIKey, error)
+	// RevokeAPIKey marks the key revoked; revoking a revoked key is not an error.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// ListSigningKeys returns a tenant's signing keys, revoked ones included, oldest first.
+	ListSigningKeys(ctx context.Context, tenantID string) ([]SigningKey, error)
+	RevokeSigningKey(ctx context.Context, id string, at time.Time) error
+
+	CreateAsset(ctx context.Context, a Asset) error
+	// GetAsset returns the asset with the given ID, whichever tenant owns it.
+	GetAsset(ctx context.Context, id string) (Asset, error)
+	// ListAssets returns a tenant's assets, newest first, a page at a time.
+	// nextCursor is empty on the last page.
+	ListAssets(ctx context.Context, tenantID string, page ListPage) (assets []Asset, nextCursor string, err error)
+	// DeleteAsset removes the asset row and reports how many assets still
+	// reference the same original (SHA256) after the removal.
+	DeleteAsset(ctx context.Context, id string) (remaining int, err error)
+
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// NewID returns a new random, time-ordered, URL-safe identifier of 26
+// characters (48 bits of milliseconds then 80 random bits, Crockford base32,
+// lower case). IDs created later sort after earlier ones.
+func NewID() string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
+	if _, err := rand.Read(b[6:]); err != nil {
+		panic("easel: crypto/rand failed: " + err.Error())
+	}
+	const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+	var sb strings.Builder
+	sb.Grow(26)
+	// 128 bits as 26 base32 digits: the first digit holds the top 3 bits.
+	hi := binary.BigEndian.Uint64(b[:8])
+	lo := binary.BigEndian.Uint64(b[8:])
+	for i := 25; i >= 0; i-- {
+		shift := uint(i * 5)
+		var v uint64
+		switch {
+		case shift >= 64:
+			v = hi >> (shift - 64)
+		case shift > 59:
+			v = lo>>shift | hi<<(64-shift)
+		default:
+			v = lo >> shift
+		}
+		sb.WriteByte(alphabet[v&31])
+	}
+	return sb.String()
+}
+
+// ValidID reports whether s has the shape of an ID made by NewID.
+func ValidID(s string) bool {
+	if len(s) != 26 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') || c == 'i' || c == 'l' || c == 'o' || c == 'u' {
+			return false
+		}
+	}
+	return true
+}

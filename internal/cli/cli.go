@@ -1,0 +1,147 @@
+// Package cli implements the easel command line. Run takes its arguments,
+// writers and environment as parameters, so tests drive it in-process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/easelhq/easel/internal/config"
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
+var Version = "dev"
+
+// Env is what a command runs with.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Environ        []string
+}
+
+const usage = `easel: image upload, processing and delivery
+
+Usage:
+  easel serve   [--config FILE] [--data DIR] [--addr HOST:PORT]   run everything in one process
+  easel key create [--kind api|signing] [--name NAME]            create an API key (prints the secret) or a URL signing key
+  easel key list                                                 list keys
+  easel key revoke ID                                            revoke a key
+  easel url sign [--ext EXT] ASSET-ID OPERATIONS                 print a signed delivery path
+  easel config env                                               list every setting's environment variable
+  easel version
+
+Every command takes --config FILE and --data DIR. Settings come from the
+defaults, then the YAML file (--config or EASEL_CONFIG), then EASEL_ variables,
+then flags.
+`
+
+// Run runs the command in args (without the program name) and returns the
+// process exit code.
+func Run(ctx context.Context, args []string, env Env) int {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], env)
+	case "key":
+		err = key(ctx, args[1:], env)
+	case "url":
+		err = urlCmd(ctx, args[1:], env)
+	case "config":
+		err = configCmd(args[1:], env)
+	case "version", "--version", "-v":
+		fmt.Fprintf(env.Stdout, "easel %s\n", Version)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(env.Stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(env.Stderr, "easel: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(env.Stderr, "easel: %v\n", err)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "easel: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// common are the flags every command takes.
+type common struct {
+	configFile string
+	data       string
+	addr       string
+}
+
+func newFlagSet(name string, env Env, c *common, withAddr bool) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.StringVar(&c.configFile, "config", "", "YAML configuration file (default: $EASEL_CONFIG)")
+	fs.StringVar(&c.data, "data", "", "data directory (overrides the config's data)")
+	if withAddr {
+		fs.StringVar(&c.addr, "addr", "", "listen address HOST:PORT (overrides the config's addr)")
+	}
+	return fs
+}
+
+// load reads the configuration: defaults, file, environment, then flags.
+func (c common) load(env Env) (config.Config, error) {
+	file := c.configFile
+	if file == "" {
+		for _, kv := range env.Environ {
+			if v, ok := strings.CutPrefix(kv, "EASEL_CONFIG="); ok {
+				file = v
+			}
+		}
+	}
+	cfg, err := config.Load(file, env.Environ)
+	if err != nil {
+		return cfg, err
+	}
+	if c.data != "" {
+		cfg.Data = c.data
+	}
+	if c.addr != "" {
+		cfg.Addr = c.addr
+	}
+	return cfg, cfg.Validate()
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func configCmd(args []string, env Env) error {
+	if len(args) != 1 || args[0] != "env" {
+		return usageError{"usage: easel config env"}
+	}
+	for _, v := range config.EnvVars() {
+		fmt.Fprintf(env.Stdout, "%-40s %s\n", v[0], v[1])
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+// Package config holds easel's settings: embedded defaults, then a YAML file,
+// then EASEL_ environment variables, then command-line flags. It is the one
+// place that reads the environment.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is every setting of easel. Each field has a YAML key (its tag) and an
+// environment variable: EASEL_ followed by the upper-cased path of YAML keys
+// joined with "_", e.g. render.cache_bytes is EASEL_RENDER_CACHE_BYTES.
+type Config struct {
+	// Addr is the HTTP listen address.
+	Addr string `yaml:"addr"`
+	// Data is the data directory: metadata database and local blobs.
+	Data string `yaml:"data"`
+
+	Log      Log      `yaml:"log"`
+	HTTP     HTTP     `yaml:"http"`
+	Limits   Limits   `yaml:"limits"`
+	Render   Render   `yaml:"render"`
+	Delivery Delivery `yaml:"delivery"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// HTTP configures the HTTP server.
+type HTTP struct {
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"` // whole request, upload body included
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"` // how long SIGTERM waits for in-flight work
+}
+
+// Limits protect the service from hostile or oversized input.
+type Limits struct {
+	MaxUploadBytes     int64 `yaml:"max_upload_bytes"`
+	MaxPixels          int   `yaml:"max_pixels"`           // per frame
+	MaxPages           int   `yaml:"max_pages"`            // frames of an animation, pages of a document
+	MaxAnimationPixels int   `yaml:"max_animation_pixels"` // width x height x frames when all frames are rendered
+	MaxOutputPixels    int   `yaml:"max_output_pixels"`
+	MaxOutputBytes     int   `yaml:"max_output_bytes"`
+}
+
+// Render configures on-the-fly rendering.
+type Render struct {
+	// Concurrency is how many renders run at once; 0 means one per core.
+	Concurrency int `yaml:"concurrency"`
+	// QueueLength is how many renders may wait for a slot; past it, 429.
+	// 0 means 16 per concurrency slot.
+	QueueLength int `yaml:"queue_length"`
+	// Timeout is the deadline of one render, queue wait included (504 past it).
+	Timeout time.Duration `yaml:"timeout"`
+	// CacheBytes bounds the in-memory cache of rendered images; 0 disables it.
+	CacheBytes int64 `yaml:"cache_bytes"`
+	// StoreVariants keeps rendered images in the blob store, the second cache layer.
+	StoreVariants bool `yaml:"store_variants"`
+	// Quality holds per-format default qualities (jpeg, webp, avif, jxl).
+	Quality map[string]int `yaml:"quality"`
+}
+
+// Delivery configures delivery URLs.
+type Delivery struct {
+	// AllowUnsigned accepts "_" as the signature. Off by default.
+	AllowUnsigned bool `yaml:"allow_unsigned"`
+	// CacheControl is sent with every rendered image.
+	CacheControl string `yaml:"cache_control"`
+	// Presets maps a name to operations, used as t_<name>.
+	Presets map[string]string `yaml:"presets"`
+}
+
+// Default returns the embedded defaults: everything runs on one machine with
+// nothing else installed.
+func Default() Config {
+	return Config{
+		Addr: "127.0.0.1:8080",
+		Data: "./easel-data",
+		Log:  Log{Level: "info", Format: "text"},
+		HTTP: HTTP{
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       5 * time.Minute,
+			WriteTimeout:      2 * time.Minute,
+			IdleTimeout:       2 * time.Minute,
+			ShutdownTimeout:   30 * time.Second,
+		},
+		Limits: Limits{
+			MaxUploadBytes:     50 << 20,
+			MaxPixels:          50_000_000,
+			MaxPages:           256,
+			MaxAnimationPixels: 200_000_000,
+			MaxOutputPixels:    50_000_000,
+			MaxOutputBytes:     32 << 20,
+		},
+		Render: Render{
+			Timeout:       30 * time.Second,
+			CacheBytes:    256 << 20,
+			StoreVariants: true,
+		},
+		Delivery: Delivery{
+			CacheControl: "public, max-age=31536000, immutable",
+			Presets: map[string]string{
+				"avatar":    "w_128,h_128,c_fill,g_smart",
+				"thumbnail": "w_300,h_300,c_fit",
+			},
+		},
+	}
+}
+
+// Load returns the defaults overlaid with the YAML file at path (when path is
+// not empty) and then with EASEL_ variables from environ (os.Environ() form).
+func Load(path string, environ []string) (Config, error) {
+	c := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytesReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, errEOF) {
+			return c, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	if err := applyEnv(&c, environ); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// RenderConcurrency is Render.Concurrency with 0 resolved to the core count.
+func (c Config) RenderConcurrency() int {
+	if c.Render.Concurrency > 0 {
+		return c.Render.Concurrency
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// RenderQueueLength is Render.QueueLength with 0 resolved.
+func (c Config) RenderQueueLength() int {
+	if c.Render.QueueLength > 0 {
+		return c.Render.QueueLength
+	}
+	return 16 * c.RenderConcurrency()
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.Addr == "":
+		return errors.New("config: addr is empty")
+	case c.Data == "":
+		return errors.New("config: data is empty")
+	case c.Limits.MaxUploadBytes <= 0:
+		return errors.New("config: limits.max_upload_bytes must be positive")
+	case c.Limits.MaxPixels <= 0 || c.Limits.MaxPages <= 0 || c.Limits.MaxOutputPixels <= 0 || c.Limits.MaxOutputBytes <= 0:
+		return errors.New("config: limits must be positive")
+	case c.Render.Concurrency < 0 || c.Render.QueueLength < 0 || c.Render.CacheBytes < 0:
+		return errors.New("config: render.concurrency, render.queue_length and render.cache_bytes must not be negative")
+	case c.Render.Timeout <= 0:
+		return errors.New("config: render.timeout must be positive")
+	case c.HTTP.ShutdownTimeout <= 0:
+		return errors.New("config: http.shutdown_timeout must be positive")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log.level %q: want debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("config: log.format %q: want text or json", c.Log.Format)
+	}
+	return nil
+}

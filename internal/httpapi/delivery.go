@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// deliver handles GET and HEAD /i/{signature}/{operations}/{asset}[.{ext}].
+func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
+	raw := strings.TrimPrefix(r.URL.EscapedPath(), "/i/")
+	res, err := s.Delivery.Resolve(r.Context(), raw, r.Header.Get("Accept"))
+	if err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	h := w.Header()
+	h.Set("ETag", res.ETag)
+	h.Set("Cache-Control", s.cfg.CacheControl)
+	if res.Vary {
+		h.Set("Vary", "Accept")
+	}
+	if etagMatch(r.Header.Get("If-None-Match"), res.ETag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	out, err := s.Delivery.Render(r.Context(), res)
+	if err != nil {
+		h.Del("ETag")
+		h.Del("Vary")
+		writeError(w, r, s.Log, err)
+		return
+	}
+	h.Set("Content-Type", out.ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(out.Data)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Easel-Cache", out.Layer)
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(out.Data)
+	}
+}
+
+// etagMatch reports whether an If-None-Match header matches etag (weak
+// comparison, as RFC 9110 asks for If-None-Match).
+func etagMatch(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	if strings.TrimSpace(header) == "*" {
+		return true
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag {
+			return true
+		}
+	}
+	return false
+}

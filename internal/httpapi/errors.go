@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/easelhq/easel"
+)
+
+// statusOf maps an error code to its HTTP status.
+func statusOf(code easel.Code) int {
+	switch code {
+	case easel.CodeInvalidArgument:
+		return http.StatusBadRequest
+	case easel.CodeNotFound:
+		return http.StatusNotFound
+	case easel.CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case easel.CodePermissionDenied:
+		return http.StatusForbidden
+	case easel.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case easel.CodeUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
+	case easel.CodeOverloaded:
+		return http.StatusTooManyRequests
+	case easel.CodeDeadlineExceeded:
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error struct {
+		Code    easel.Code `json:"code"`
+		Message string     `json:"message"`
+	} `json:"error"`
+}
+
+// writeError writes {"error":{"code","message"}}. Internal causes are logged,
+// never sent.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	code := easel.ErrorCode(err)
+	status := statusOf(code)
+	var body errorBody
+	body.Error.Code, body.Error.Message = code, easel.ErrorMessage(err)
+	if status >= 500 && status != http.StatusGatewayTimeout {
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "code", code, "err", err)
+	}
+	h := w.Header()
+	if code == easel.CodeOverloaded {
+		h.Set("Retry-After", "1")
+	}
+	if code == easel.CodeUnauthenticated {
+		h.Set("WWW-Authenticate", `Bearer realm="easel"`)
+	}
+	h.Set("Cache-Control", "no-store")
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":{"code":"internal","message":"internal error"}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}

@@ -1,0 +1,135 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/processing"
+	"github.com/easelhq/easel/transform"
+)
+
+// Metrics holds easel's Prometheus collectors in a registry of its own. It
+// implements processing.Observer.
+type Metrics struct {
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	renders   *prometheus.HistogramVec
+	failures  *prometheus.CounterVec
+	cacheHits *prometheus.CounterVec
+	cacheMiss prometheus.Counter
+}
+
+var _ processing.Observer = (*Metrics)(nil)
+
+// NewMetrics registers the collectors. limiter and delivery feed gauges
+// when not nil.
+func NewMetrics(limiter *processing.Limiter, delivery func() *processing.Delivery) *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "easel_http_requests_total", Help: "HTTP requests by route and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "easel_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route"}),
+		renders: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "easel_render_duration_seconds", Help: "Time spent rendering in libvips, by output format.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"format"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "easel_render_failures_total", Help: "Renders that failed, by error code.",
+		}, []string{"code"}),
+		cacheHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "easel_cache_hits_total", Help: "Delivery cache hits by layer (memory, store).",
+		}, []string{"layer"}),
+		cacheMiss: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "easel_cache_misses_total", Help: "Delivery requests that had to render.",
+		}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.renders, m.failures, m.cacheHits, m.cacheMiss,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if limiter != nil {
+		m.reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "easel_renders_in_flight", Help: "Renders running now."},
+				func() float64 { return float64(limiter.InFlight()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "easel_renders_waiting", Help: "Renders waiting for a slot."},
+				func() float64 { return float64(limiter.Waiting()) }),
+		)
+	}
+	if delivery != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "easel_cache_memory_bytes", Help: "Bytes held by the memory cache of rendered images."},
+			func() float64 {
+				if d := delivery(); d != nil {
+					_, b := d.CacheStats()
+					return float64(b)
+				}
+				return 0
+			}))
+	}
+	return m
+}
+
+// Handler serves the metrics in Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// CacheHit implements processing.Observer.
+func (m *Metrics) CacheHit(layer string) { m.cacheHits.WithLabelValues(layer).Inc() }
+
+// CacheMiss implements processing.Observer.
+func (m *Metrics) CacheMiss() { m.cacheMiss.Inc() }
+
+// Rendered implements processing.Observer.
+func (m *Metrics) Rendered(format transform.Format, took time.Duration, err error) {
+	if err != nil {
+		m.failures.WithLabelValues(string(easel.ErrorCode(err))).Inc()
+		return
+	}
+	m.renders.WithLabelValues(string(format)).Observe(took.Seconds())
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// instrument counts requests and observes latency by route pattern.
+func (m *Metrics) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
+		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}

@@ -1,0 +1,118 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/processing"
+)
+
+// Config configures the handler.
+type Config struct {
+	CacheControl   string
+	MaxUploadBytes int64
+}
+
+// Checker is a dependency /readyz checks.
+type Checker struct {
+	Name string
+	Ping func(ctx context.Context) error
+}
+
+// Deps are the services the handler serves.
+type Deps struct {
+	Assets   *processing.Assets
+	Delivery *processing.Delivery
+	Keys     *processing.Keys
+	Ready    []Checker
+	Metrics  *Metrics
+	Log      *slog.Logger
+}
+
+type server struct {
+	cfg Config
+	Deps
+}
+
+// New returns the HTTP handler of the whole API.
+func New(cfg Config, deps Deps) http.Handler {
+	s := &server{cfg: cfg, Deps: deps}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/assets", s.authed(s.uploadAsset))
+	mux.HandleFunc("GET /v1/assets", s.authed(s.listAssets))
+	mux.HandleFunc("GET /v1/assets/{id}", s.authed(s.getAsset))
+	mux.HandleFunc("DELETE /v1/assets/{id}", s.authed(s.deleteAsset))
+	mux.HandleFunc("GET /i/", s.deliver)
+	mux.HandleFunc("HEAD /i/", s.deliver)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", deps.Metrics.Handler())
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.Log, easel.Errorf(easel.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
+	})
+	return s.Metrics.instrument(recoverer(s.Log, mux))
+}
+
+type tenantKey struct{}
+
+// authed requires a valid API key (Authorization: Bearer <key>) and passes
+// the tenant on in the context.
+func (s *server) authed(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			writeError(w, r, s.Log, easel.Errorf(easel.CodeUnauthenticated, "missing Authorization: Bearer <API key>"))
+			return
+		}
+		tenantID, err := s.Keys.Authenticate(r.Context(), strings.TrimSpace(secret))
+		if err != nil {
+			writeError(w, r, s.Log, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, tenantID)))
+	}
+}
+
+func tenantOf(r *http.Request) string { return r.Context().Value(tenantKey{}).(string) }
+
+// recoverer turns a panic into a 500 that leaks nothing.
+func recoverer(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+				writeError(w, r, log, easel.Errorf(easel.CodeInternal, "internal error"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	status := http.StatusOK
+	checks := make(map[string]string, len(s.Ready))
+	for _, c := range s.Ready {
+		if err := c.Ping(r.Context()); err != nil {
+			status = http.StatusServiceUnavailable
+			checks[c.Name] = "unavailable"
+			s.Log.Warn("readiness check failed", "check", c.Name, "err", err)
+			continue
+		}
+		checks[c.Name] = "ok"
+	}
+	state := "ready"
+	if status != http.StatusOK {
+		state = "not ready"
+	}
+	writeJSON(w, status, map[string]any{"status": state, "checks": checks})
+}

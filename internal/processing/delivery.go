@@ -1,0 +1,336 @@
+package processing
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/transform"
+)
+
+// DeliveryConfig configures on-the-fly rendering of delivery URLs.
+type DeliveryConfig struct {
+	AllowUnsigned  bool
+	Presets        map[string]transform.Options
+	Plan           transform.PlanConfig
+	MaxOutputBytes int
+	Timeout        time.Duration // per render, waiting for a slot included
+	CacheBytes     int64         // memory cache of rendered images; 0 disables it
+	StoreVariants  bool          // keep rendered images in the blob store
+}
+
+// Observer is told what the delivery path does, for metrics. Every method
+// must be cheap and safe for concurrent use.
+type Observer interface {
+	// CacheHit is called with the layer that answered: "memory" or "store".
+	CacheHit(layer string)
+	CacheMiss()
+	// Rendered is called after each render with its output format and time.
+	Rendered(format transform.Format, took time.Duration, err error)
+}
+
+// Delivery renders delivery URLs: /i/{signature}/{operations}/{asset}[.{ext}].
+type Delivery struct {
+	cfg     DeliveryConfig
+	meta    easel.MetaStore
+	blobs   easel.BlobStore
+	engine  Engine
+	keys    *Keys
+	limiter *Limiter
+	obs     Observer
+	log     *slog.Logger
+
+	cache *lru[*Rendered]
+	group singleflight.Group
+
+	writes    chan variantWrite
+	writersWG sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// Rendered is a delivered image.
+type Rendered struct {
+	Data        []byte
+	ContentType string
+	ETag        string // quoted
+	Vary        bool   // the format was negotiated from Accept
+	Layer       string // what answered: memory, store or render
+	tenantID    string
+}
+
+// Resolved is a verified delivery request, ready to render. Its ETag is known
+// before any rendering, so a matching If-None-Match costs no pixels.
+type Resolved struct {
+	ETag   string
+	Vary   bool
+	hit    *Rendered
+	key    string
+	opts   transform.Options
+	asset  easel.Asset
+	accept string
+}
+
+type variantWrite struct {
+	assetID string
+	key     string
+	data    []byte
+}
+
+// NewDelivery returns a Delivery. Close stops its background variant writer.
+func NewDelivery(cfg DeliveryConfig, meta easel.MetaStore, blobs easel.BlobStore, engine Engine, keys *Keys, limiter *Limiter, obs Observer, log *slog.Logger) *Delivery {
+	d := &Delivery{
+		cfg: cfg, meta: meta, blobs: blobs, engine: engine, keys: keys, limiter: limiter, obs: obs, log: log,
+		cache:  newLRU(cfg.CacheBytes, func(r *Rendered) int64 { return int64(len(r.Data)) + 256 }),
+		writes: make(chan variantWrite, 256),
+	}
+	d.writersWG.Add(1)
+	go d.writeVariants()
+	return d
+}
+
+// Close waits for pending variant writes. It is idempotent.
+func (d *Delivery) Close() {
+	d.closeOnce.Do(func() {
+		close(d.writes)
+		d.writersWG.Wait()
+	})
+}
+
+// Forget drops every cached rendering of the asset (after it is deleted).
+func (d *Delivery) Forget(assetID string) { d.cache.removePrefix(assetID + "/") }
+
+// CacheStats reports the memory cache's entries and bytes.
+func (d *Delivery) CacheStats() (entries int, bytes int64) { return d.cache.size() }
+
+// Resolve parses and verifies rawPath, the escaped path after "/i/". It
+// answers from the memory cache when it can, without touching the database.
+func (d *Delivery) Resolve(ctx context.Context, rawPath, accept string) (*Resolved, error) {
+	sig, ops, assetID, ext, err := transform.ParsePath(rawPath)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := transform.Parse(ops)
+	if err != nil {
+		return nil, err
+	}
+	if opts, err = transform.Expand(opts, d.cfg.Presets); err != nil {
+		return nil, err
+	}
+	if opts.Format == transform.FormatNone && ext != transform.FormatNone && !opts.Original {
+		opts.Format = ext
+	}
+	res := &Resolved{opts: opts, accept: accept}
+	if opts.Format == transform.FormatAuto {
+		res.opts.Format = transform.Negotiate(accept)
+		res.Vary = true
+	}
+	res.key = assetID + "/" + res.opts.String()
+	signedPath := rawPath[len(sig)+1:]
+	unsigned := d.cfg.AllowUnsigned && sig == "_"
+
+	if hit, ok := d.cache.get(res.key); ok {
+		if !unsigned {
+			if ok, err := d.keys.Verify(ctx, hit.tenantID, sig, signedPath); err != nil {
+				return nil, err
+			} else if !ok {
+				return nil, errBadSignature
+			}
+		}
+		res.hit, res.ETag = hit, hit.ETag
+		return res, nil
+	}
+
+	asset, err := d.meta.GetAsset(ctx, assetID)
+	if err != nil && !easel.IsNotFound(err) {
+		return nil, err
+	}
+	if !unsigned {
+		tenant := asset.TenantID // "" when not found: any tenant's key may prove the URL genuine
+		if ok, err := d.keys.Verify(ctx, tenant, sig, signedPath); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, errBadSignature
+		}
+	}
+	if err != nil {
+		return nil, easel.Errorf(easel.CodeNotFound, "asset %s not found", assetID)
+	}
+	res.asset = asset
+	etagSrc := asset.SHA256 + "\x00" + res.opts.String()
+	if o := res.opts.Overlay; o != nil {
+		ov, err := d.overlayAsset(ctx, asset.TenantID, o.AssetID)
+		if err != nil {
+			return nil, err
+		}
+		etagSrc += "\x00" + ov.SHA256
+	}
+	sum := sha256.Sum256([]byte(etagSrc))
+	res.ETag = `"` + hex.EncodeToString(sum[:12]) + `"`
+	return res, nil
+}
+
+var errBadSignature = easel.Errorf(easel.CodePermissionDenied, "invalid URL signature")
+
+// Render returns the image of a Resolved request: from the memory cache, the
+// stored variants, or a render that identical concurrent requests share.
+func (d *Delivery) Render(ctx context.Context, res *Resolved) (*Rendered, error) {
+	if res.hit != nil {
+		d.obs.CacheHit("memory")
+		return res.hit, nil
+	}
+	v, err, _ := d.group.Do(res.key, func() (any, error) {
+		// The render is shared: it must not die with the first caller's request.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.Timeout)
+		defer cancel()
+		return d.render(rctx, res)
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := *v.(*Rendered)
+	r.Vary = res.Vary
+	return &r, nil
+}
+
+func (d *Delivery) render(ctx context.Context, res *Resolved) (*Rendered, error) {
+	variantKey := ""
+	if d.cfg.StoreVariants && !res.opts.Original {
+		sum := sha256.Sum256([]byte(res.key))
+		variantKey = easel.VariantPrefix(res.asset.ID) + hex.EncodeToString(sum[:16])
+		if data, err := d.readBlob(ctx, variantKey); err == nil {
+			out := &Rendered{Data: data, ContentType: sniffFormat(data).ContentType(), ETag: res.ETag, Layer: "store", tenantID: res.asset.TenantID}
+			d.obs.CacheHit("store")
+			d.cache.add(res.key, out)
+			return out, nil
+		} else if !easel.IsNotFound(err) {
+			d.log.Warn("variant read failed; rendering", "key", variantKey, "err", err)
+		}
+	}
+	d.obs.CacheMiss()
+
+	release, err := d.limiter.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	start := time.Now()
+	out, err := d.renderNow(ctx, res)
+	d.obs.Rendered(out.Format, time.Since(start), err)
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Data) > d.cfg.MaxOutputBytes {
+		return nil, easel.Errorf(easel.CodeTooLarge, "the rendered image is %d bytes; the limit is %d", len(out.Data), d.cfg.MaxOutputBytes)
+	}
+	r := &Rendered{Data: out.Data, ContentType: out.Format.ContentType(), ETag: res.ETag, Layer: "render", tenantID: res.asset.TenantID}
+	d.cache.add(res.key, r)
+	if variantKey != "" {
+		select {
+		case d.writes <- variantWrite{assetID: res.asset.ID, key: variantKey, data: out.Data}:
+		default:
+			d.log.Debug("variant write queue full; not stored", "key", variantKey)
+		}
+	}
+	return r, nil
+}
+
+func (d *Delivery) renderNow(ctx context.Context, res *Resolved) (transform.Output, error) {
+	data, err := d.readBlob(ctx, easel.OriginalKey(res.asset.SHA256))
+	if err != nil {
+		return transform.Output{}, fmt.Errorf("render %s: load original: %w", res.asset.ID, err)
+	}
+	if res.opts.Original {
+		return transform.Output{Data: data, Format: transform.Format(res.asset.Format)}, nil
+	}
+	src, err := d.engine.Probe(data)
+	if err != nil {
+		return transform.Output{}, err
+	}
+	planCfg := d.cfg.Plan
+	planCfg.Accept = res.accept
+	plan, err := transform.NewPlan(res.opts, src, planCfg)
+	if err != nil {
+		return transform.Output{}, err
+	}
+	var overlay []byte
+	if plan.Overlay != nil {
+		ov, err := d.overlayAsset(ctx, res.asset.TenantID, plan.Overlay.AssetID)
+		if err != nil {
+			return transform.Output{}, err
+		}
+		if overlay, err = d.readBlob(ctx, easel.OriginalKey(ov.SHA256)); err != nil {
+			return transform.Output{}, fmt.Errorf("render %s: load overlay: %w", res.asset.ID, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return transform.Output{}, easel.WrapError(easel.CodeDeadlineExceeded, err, "render timed out")
+	}
+	return d.engine.Render(ctx, data, plan, overlay)
+}
+
+func (d *Delivery) overlayAsset(ctx context.Context, tenantID, id string) (easel.Asset, error) {
+	ov, err := d.meta.GetAsset(ctx, id)
+	if easel.IsNotFound(err) || err == nil && ov.TenantID != tenantID {
+		return easel.Asset{}, easel.Errorf(easel.CodeInvalidArgument, "l_%s: overlay asset not found", id)
+	}
+	return ov, err
+}
+
+func (d *Delivery) readBlob(ctx context.Context, key string) ([]byte, error) {
+	rc, err := d.blobs.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if f, ok := rc.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if fi, err := f.Stat(); err == nil {
+			buf.Grow(int(fi.Size()) + bytes.MinRead)
+		}
+	}
+	_, err = buf.ReadFrom(rc)
+	return buf.Bytes(), err
+}
+
+// writeVariants stores rendered images in the background, skipping assets
+// deleted meanwhile.
+func (d *Delivery) writeVariants() {
+	defer d.writersWG.Done()
+	for w := range d.writes {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if _, err := d.meta.GetAsset(ctx, w.assetID); err == nil {
+			if err := d.blobs.Put(ctx, w.key, bytes.NewReader(w.data)); err != nil {
+				d.log.Warn("storing variant failed", "key", w.key, "err", err)
+			}
+		}
+		cancel()
+	}
+}
+
+// sniffFormat tells an output format from its first bytes.
+func sniffFormat(b []byte) transform.Format {
+	switch {
+	case len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF:
+		return transform.FormatJPEG
+	case len(b) >= 8 && string(b[:8]) == "\x89PNG\r\n\x1a\n":
+		return transform.FormatPNG
+	case len(b) >= 6 && (string(b[:6]) == "GIF87a" || string(b[:6]) == "GIF89a"):
+		return transform.FormatGIF
+	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
+		return transform.FormatWebP
+	case len(b) >= 12 && string(b[4:8]) == "ftyp" && (string(b[8:12]) == "avif" || string(b[8:12]) == "avis"):
+		return transform.FormatAVIF
+	case len(b) >= 2 && b[0] == 0xFF && b[1] == 0x0A, len(b) >= 12 && string(b[4:12]) == "JXL \r\n\x87\n":
+		return transform.FormatJXL
+	}
+	return transform.FormatNone
+}

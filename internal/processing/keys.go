@@ -1,0 +1,249 @@
+package processing
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/transform"
+)
+
+// APIKeyPrefix starts every API key secret, so leaked keys are easy to spot.
+const APIKeyPrefix = "ek_"
+
+// Keys manages tenants, API keys and URL signing keys. Signing keys are kept
+// in memory and reloaded when a signature fails to verify (at most once a
+// second), so keys created by `easel key create` while the server runs work
+// at once.
+type Keys struct {
+	meta easel.MetaStore
+
+	mu         sync.RWMutex
+	signing    map[string][][]byte // tenant ID → active secrets, newest first
+	loadedAt   time.Time
+	refreshing sync.Mutex
+}
+
+// NewKeys returns a Keys over meta.
+func NewKeys(meta easel.MetaStore) *Keys {
+	return &Keys{meta: meta}
+}
+
+// Bootstrap creates the default tenant with one API key and one signing key
+// when there is no tenant yet. It returns the new API key's secret, or "" when
+// the tenant existed already.
+func (k *Keys) Bootstrap(ctx context.Context) (apiKey string, err error) {
+	tenants, err := k.meta.ListTenants(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(tenants) > 0 {
+		return "", nil
+	}
+	t := easel.Tenant{ID: easel.NewID(), Name: "default", CreatedAt: time.Now().UTC()}
+	if err := k.meta.CreateTenant(ctx, t); err != nil {
+		return "", err
+	}
+	secret, _, err := k.CreateAPIKey(ctx, t.ID, "default")
+	if err != nil {
+		return "", err
+	}
+	if _, err := k.CreateSigningKey(ctx, t.ID); err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// DefaultTenant returns the oldest tenant.
+func (k *Keys) DefaultTenant(ctx context.Context) (easel.Tenant, error) {
+	tenants, err := k.meta.ListTenants(ctx)
+	if err != nil {
+		return easel.Tenant{}, err
+	}
+	if len(tenants) == 0 {
+		return easel.Tenant{}, easel.Errorf(easel.CodeNotFound, "no tenant yet: start `easel serve` once or run `easel key create`")
+	}
+	return tenants[0], nil
+}
+
+// CreateAPIKey makes a new API key for the tenant and returns its secret,
+// which is not stored and cannot be shown again.
+func (k *Keys) CreateAPIKey(ctx context.Context, tenantID, name string) (string, easel.APIKey, error) {
+	var raw [20]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", easel.APIKey{}, fmt.Errorf("api key: %w", err)
+	}
+	secret := APIKeyPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:]))
+	key := easel.APIKey{
+		ID:        easel.NewID(),
+		TenantID:  tenantID,
+		Name:      name,
+		Prefix:    secret[:len(APIKeyPrefix)+6],
+		Hash:      hashSecret(secret),
+		CreatedAt: time.Now().UTC(),
+	}
+	if err := k.meta.CreateAPIKey(ctx, key); err != nil {
+		return "", easel.APIKey{}, err
+	}
+	return secret, key, nil
+}
+
+// CreateSigningKey makes a new URL signing key for the tenant. Older keys stay
+// valid until revoked; new URLs are signed with the newest.
+func (k *Keys) CreateSigningKey(ctx context.Context, tenantID string) (easel.SigningKey, error) {
+	sk := easel.SigningKey{ID: easel.NewID(), TenantID: tenantID, Secret: make([]byte, 32), CreatedAt: time.Now().UTC()}
+	if _, err := rand.Read(sk.Secret); err != nil {
+		return easel.SigningKey{}, fmt.Errorf("signing key: %w", err)
+	}
+	if err := k.meta.CreateSigningKey(ctx, sk); err != nil {
+		return easel.SigningKey{}, err
+	}
+	k.invalidate()
+	return sk, nil
+}
+
+// Revoke revokes the API key or signing key with the given ID.
+func (k *Keys) Revoke(ctx context.Context, id string) error {
+	now := time.Now().UTC()
+	err := k.meta.RevokeAPIKey(ctx, id, now)
+	if easel.IsNotFound(err) {
+		err = k.meta.RevokeSigningKey(ctx, id, now)
+	}
+	if easel.IsNotFound(err) {
+		return easel.Errorf(easel.CodeNotFound, "no key with ID %s", id)
+	}
+	k.invalidate()
+	return err
+}
+
+// Authenticate returns the tenant ID of an API key secret.
+func (k *Keys) Authenticate(ctx context.Context, secret string) (string, error) {
+	if !strings.HasPrefix(secret, APIKeyPrefix) {
+		return "", easel.Errorf(easel.CodeUnauthenticated, "missing or malformed API key")
+	}
+	key, err := k.meta.APIKeyByHash(ctx, hashSecret(secret))
+	if easel.IsNotFound(err) {
+		return "", easel.Errorf(easel.CodeUnauthenticated, "unknown API key")
+	}
+	if err != nil {
+		return "", err
+	}
+	if key.RevokedAt != nil {
+		return "", easel.Errorf(easel.CodeUnauthenticated, "API key revoked")
+	}
+	return key.TenantID, nil
+}
+
+// SignPath returns the signed delivery path of ops applied to assetID (ext may
+// be empty), signed with the tenant's newest active signing key.
+func (k *Keys) SignPath(ctx context.Context, tenantID, ops, assetID, ext string) (string, error) {
+	keys, err := k.tenantKeys(ctx, tenantID)
+	if err != nil {
+		return "", err
+	}
+	if len(keys) == 0 {
+		return "", easel.Errorf(easel.CodeNotFound, "tenant %s has no active signing key", tenantID)
+	}
+	return transform.SignedPath(keys[0], ops, assetID, ext), nil
+}
+
+// Verify reports whether sig signs path under one of the tenant's active
+// keys. tenantID "" checks every tenant's keys.
+func (k *Keys) Verify(ctx context.Context, tenantID, sig, path string) (bool, error) {
+	if ok := k.verifyLoaded(tenantID, sig, path); ok {
+		return true, nil
+	}
+	k.mu.RLock()
+	fresh := time.Since(k.loadedAt) < time.Second
+	k.mu.RUnlock()
+	if fresh {
+		return false, nil
+	}
+	if err := k.reload(ctx); err != nil {
+		return false, err
+	}
+	return k.verifyLoaded(tenantID, sig, path), nil
+}
+
+func (k *Keys) verifyLoaded(tenantID, sig, path string) bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if tenantID != "" {
+		return transform.Verify(k.signing[tenantID], sig, path)
+	}
+	for _, keys := range k.signing {
+		if transform.Verify(keys, sig, path) {
+			return true
+		}
+	}
+	return false
+}
+
+func (k *Keys) tenantKeys(ctx context.Context, tenantID string) ([][]byte, error) {
+	k.mu.RLock()
+	keys, ok := k.signing[tenantID]
+	k.mu.RUnlock()
+	if ok {
+		return keys, nil
+	}
+	if err := k.reload(ctx); err != nil {
+		return nil, err
+	}
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.signing[tenantID], nil
+}
+
+// reload reads every tenant's active signing keys. Concurrent callers share one reload.
+func (k *Keys) reload(ctx context.Context) error {
+	k.mu.RLock()
+	started := k.loadedAt
+	k.mu.RUnlock()
+	k.refreshing.Lock()
+	defer k.refreshing.Unlock()
+	k.mu.RLock()
+	done := k.loadedAt.After(started)
+	k.mu.RUnlock()
+	if done {
+		return nil
+	}
+	tenants, err := k.meta.ListTenants(ctx)
+	if err != nil {
+		return err
+	}
+	signing := make(map[string][][]byte, len(tenants))
+	for _, t := range tenants {
+		sks, err := k.meta.ListSigningKeys(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		var active [][]byte
+		for i := len(sks) - 1; i >= 0; i-- { // newest first
+			if sks[i].RevokedAt == nil {
+				active = append(active, sks[i].Secret)
+			}
+		}
+		signing[t.ID] = active
+	}
+	k.mu.Lock()
+	k.signing, k.loadedAt = signing, time.Now()
+	k.mu.Unlock()
+	return nil
+}
+
+func (k *Keys) invalidate() {
+	k.mu.Lock()
+	k.signing, k.loadedAt = nil, time.Time{}
+	k.mu.Unlock()
+}
+
+func hashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
