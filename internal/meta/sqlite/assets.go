@@ -1,0 +1,159 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/easelhq/easel"
+)
+
+// Page sizes of ListAssets.
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 1000
+)
+
+const assetColumns = "id, tenant_id, sha256, format, width, height, pages, bytes, name, exif, created_at"
+
+// CreateAsset stores a. An existing ID is refused with
+// easel.CodeInvalidArgument; a missing tenant gives easel.CodeNotFound.
+func (s *Store) CreateAsset(ctx context.Context, a easel.Asset) error {
+	if a.ID == "" {
+		return easel.Errorf(easel.CodeInvalidArgument, "asset ID is empty")
+	}
+	created, err := toNanos(a.CreatedAt, "asset created_at")
+	if err != nil {
+		return err
+	}
+	var exif sql.NullString
+	if len(a.EXIF) > 0 {
+		b, err := json.Marshal(a.EXIF)
+		if err != nil {
+			return fmt.Errorf("sqlite meta: create asset %q: encode exif: %w", a.ID, err)
+		}
+		exif = sql.NullString{String: string(b), Valid: true}
+	}
+	_, err = s.write.ExecContext(ctx, "INSERT INTO assets ("+assetColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		a.ID, a.TenantID, a.SHA256, a.Format, a.Width, a.Height, a.Pages, a.Bytes, a.Name, exif, created)
+	switch {
+	case err == nil:
+		return nil
+	case isPrimaryKeyViolation(err):
+		return easel.Errorf(easel.CodeInvalidArgument, "asset %s already exists", a.ID)
+	case isForeignKeyViolation(err):
+		return easel.Errorf(easel.CodeNotFound, "tenant %s not found", a.TenantID)
+	default:
+		return fmt.Errorf("sqlite meta: create asset %q: %w", a.ID, err)
+	}
+}
+
+// GetAsset returns the asset with the given ID, whichever tenant owns it.
+func (s *Store) GetAsset(ctx context.Context, id string) (easel.Asset, error) {
+	a, err := scanAsset(s.read.QueryRowContext(ctx, "SELECT "+assetColumns+" FROM assets WHERE id = ?", id))
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return easel.Asset{}, easel.Errorf(easel.CodeNotFound, "asset %s not found", id)
+		}
+		return easel.Asset{}, fmt.Errorf("sqlite meta: get asset %q: %w", id, err)
+	}
+	return a, nil
+}
+
+// ListAssets returns a tenant's assets, newest first (by descending ID), a
+// page at a time. page.Limit defaults to DefaultPageLimit and is clamped to
+// MaxPageLimit. The cursor is the base64url-encoded ID of the last asset of
+// the page before; an undecodable one gives easel.CodeInvalidArgument.
+func (s *Store) ListAssets(ctx context.Context, tenantID string, page easel.ListPage) ([]easel.Asset, string, error) {
+	limit := page.Limit
+	switch {
+	case limit <= 0:
+		limit = DefaultPageLimit
+	case limit > MaxPageLimit:
+		limit = MaxPageLimit
+	}
+	query := "SELECT " + assetColumns + " FROM assets WHERE tenant_id = ? ORDER BY id DESC LIMIT ?"
+	args := []any{tenantID, limit + 1}
+	if page.Cursor != "" {
+		after, err := decodeCursor(page.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		query = "SELECT " + assetColumns + " FROM assets WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?"
+		args = []any{tenantID, after, limit + 1}
+	}
+
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite meta: list assets of %q: %w", tenantID, err)
+	}
+	defer rows.Close()
+	assets := make([]easel.Asset, 0, min(limit+1, 64))
+	for rows.Next() {
+		a, err := scanAsset(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("sqlite meta: list assets of %q: %w", tenantID, err)
+		}
+		assets = append(assets, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlite meta: list assets of %q: %w", tenantID, err)
+	}
+
+	var next string
+	if len(assets) > limit {
+		assets = assets[:limit]
+		next = encodeCursor(assets[limit-1].ID)
+	}
+	return assets, next, nil
+}
+
+// DeleteAsset removes the asset and reports how many assets, of any tenant,
+// still reference the same original (SHA256).
+func (s *Store) DeleteAsset(ctx context.Context, id string) (int, error) {
+	var remaining int
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var sha string
+		if err := tx.QueryRowContext(ctx, "SELECT sha256 FROM assets WHERE id = ?", id).Scan(&sha); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return easel.Errorf(easel.CodeNotFound, "asset %s not found", id)
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM assets WHERE id = ?", id); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM assets WHERE sha256 = ?", sha).Scan(&remaining)
+	})
+	if err != nil {
+		if easel.IsNotFound(err) {
+			return 0, err
+		}
+		return 0, fmt.Errorf("sqlite meta: delete asset %q: %w", id, err)
+	}
+	return remaining, nil
+}
+
+func scanAsset(sc scanner) (easel.Asset, error) {
+	var (
+		a       easel.Asset
+		exif    sql.NullString
+		created int64
+	)
+	if err := sc.Scan(&a.ID, &a.TenantID, &a.SHA256, &a.Format, &a.Width, &a.Height, &a.Pages,
+		&a.Bytes, &a.Name, &exif, &created); err != nil {
+		return easel.Asset{}, err
+	}
+	if exif.Valid {
+		if err := json.Unmarshal([]byte(exif.String), &a.EXIF); err != nil {
+			return easel.Asset{}, fmt.Errorf("asset %s: bad stored exif: %w", a.ID, err)
+		}
+		if len(a.EXIF) == 0 {
+			a.EXIF = nil
+		}
+	}
+	a.CreatedAt = fromNanos(created)
+	return a, nil
+}

@@ -1,0 +1,30 @@
+// Package sqlite is an easel.MetaStore on an SQLite database file, using the
+// pure-Go driver modernc.org/sqlite (no cgo).
+//
+// The database runs in WAL mode with synchronous=NORMAL, foreign keys on and
+// a busy timeout. A Store holds two connection pools on the file: a pool of
+// read-only connections and a single write connection whose transactions
+// begin IMMEDIATE, so writers in one process queue in Go instead of failing
+// with SQLITE_BUSY. Several processes (the api and worker roles) may open the
+// same file; between processes the busy timeout makes writers wait for each
+// other.
+//
+// # Schema
+//
+// The schema is built by versioned migrations, the SQL files embedded from
+// migrations/ (NNNN_name.sql, applied in order of NNNN). Open applies each
+// missing one in its own transaction and records it in schema_migrations
+// (version, applied_at), so reopening a database applies nothing twice. Open
+// refuses a database migrated by a newer easel.
+//
+// # Times
+//
+// Times are stored as BIGINT Unix nanoseconds and read back in UTC: a
+// time.Time round-trips exactly to the nanosecond (its location becomes UTC
+// and its monotonic reading is dropped). Times outside the years 1678–2262,
+// including the zero time.Time, are refused with easel.CodeInvalidArgument.
+//
+// Byte strings (API key hashes, signing secrets) are stored as hex text and
+// EXIF as a JSON object in text, so the SQL stays portable to PostgreSQL. An
+// asset with no EXIF entries (nil or empty map) reads back with a nil map.
+package sqlite
