@@ -185,7 +185,9 @@ var errBadSignature = easel.Errorf(easel.CodePermissionDenied, "invalid URL sign
 func (d *Delivery) Render(ctx context.Context, res *Resolved) (*Rendered, error) {
 	if res.hit != nil {
 		d.obs.CacheHit("memory")
-		return res.hit, nil
+		r := *res.hit
+		r.Layer, r.Vary = "memory", res.Vary
+		return &r, nil
 	}
 	v, err, _ := d.group.Do(res.key, func() (any, error) {
 		// The render is shared: it must not die with the first caller's request.
