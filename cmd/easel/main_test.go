@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -237,6 +236,7 @@ func TestHostileUploads(t *testing.T) {
 		t.Run(e.Name(), func(t *testing.T) {
 			status, body := s.upload(t, filepath.Join(dir, e.Name()))
 			if status != http.StatusCreated {
+				t.Logf("upload refused: %d %v", status, body["error"])
 				require.True(t, status >= 400 && status < 500, "upload: want 201 or 4xx, got %d %v", status, body)
 				errObj, _ := body["error"].(map[string]any)
 				require.NotEmpty(t, errObj["code"], "error body has a code: %v", body)
@@ -246,6 +246,7 @@ func TestHostileUploads(t *testing.T) {
 			id := body["id"].(string)
 			path := s.easel(t, "url", "sign", "--data", s.data, id, "w_200,f_jpeg")
 			resp, out := s.get(t, path)
+			t.Logf("stored as %v %vx%v; render: %d", body["format"], body["width"], body["height"], resp.StatusCode)
 			if resp.StatusCode == http.StatusOK {
 				cfg, format, err := image.DecodeConfig(bytes.NewReader(out))
 				require.NoError(t, err)

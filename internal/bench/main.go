@@ -326,6 +326,9 @@ func vipsthumbnailPerImage(input string, w workload) (time.Duration, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
+	if input, err = filepath.Abs(input); err != nil {
+		return 0, err
+	}
 	args := []string{"--vips-concurrency=1", "-s", w.size, "-o", filepath.Join(dir, "out-"+w.output)}
 	for i := 0; i < w.reps; i++ {
 		link := filepath.Join(dir, fmt.Sprintf("in%03d%s", i, filepath.Ext(input)))
