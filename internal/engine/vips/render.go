@@ -207,6 +207,22 @@ func (r *renderer) importParams(all bool) *govips.ImportParams {
 func (r *renderer) loadFrame() (*govips.ImageRef, error) {
 	dw, dh := r.h.displayed()
 	resize := r.p.ResizeWidth > 0 || r.p.ResizeHeight > 0
+	if ex := r.p.Extract; r.p.SmartCrop && ex != nil && r.p.CropBox == nil && r.p.Rotate == 0 && !r.p.FlipV &&
+		r.p.ResizeWidth > 0 && r.p.ResizeHeight > 0 && ex.W <= r.p.ResizeWidth && ex.H <= r.p.ResizeHeight {
+		// Cover then attention crop is what vips_thumbnail does itself with
+		// crop=attention: shrink-on-load, and the crop on the small image.
+		img, err := govips.LoadThumbnailFromBuffer(r.h.data, ex.W, ex.H, govips.InterestingAttention, govips.SizeBoth, r.importParams(false))
+		if err == nil {
+			r.track(img)
+			if err := fixSize(img, ex.W, ex.H); err != nil {
+				return nil, failed("smart crop", err)
+			}
+			if err := r.rotateFlip(img); err != nil {
+				return nil, err
+			}
+			return img, toSRGB(img)
+		}
+	}
 	// vips_thumbnail reads sequentially: a later rotation, vertical flip
 	// or smart crop (attention scans the whole image) would read out of order.
 	sequential := r.p.Rotate == 0 && !r.p.FlipV && !r.p.SmartCrop
