@@ -37,9 +37,9 @@ func NewMetrics(limiter *processing.Limiter, delivery func() *processing.Deliver
 			Name: "easel_http_requests_total", Help: "HTTP requests by route and status.",
 		}, []string{"route", "method", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "easel_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Name: "easel_http_request_duration_seconds", Help: "HTTP request latency by route and status.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"route"}),
+		}, []string{"route", "status"}),
 		renders: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "easel_render_duration_seconds", Help: "Time spent rendering in libvips, by output format.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
@@ -129,7 +129,8 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
-		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		status := strconv.Itoa(rec.status)
+		m.requests.WithLabelValues(route, r.Method, status).Inc()
+		m.latency.WithLabelValues(route, status).Observe(time.Since(start).Seconds())
 	})
 }
