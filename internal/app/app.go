@@ -95,6 +95,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}, meta, blobs, engine, a.Keys, limiter, metrics, log)
 	a.Assets = processing.NewAssets(meta, blobs, engine, processing.Limits{
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
+		MaxUploads:     cfg.Limits.MaxUploads,
 		MaxPixels:      cfg.Limits.MaxPixels,
 		MaxPages:       cfg.Limits.MaxPages,
 	}, log, a.Delivery.Forget)

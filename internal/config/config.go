@@ -47,6 +47,7 @@ type HTTP struct {
 // Limits protect the service from hostile or oversized input.
 type Limits struct {
 	MaxUploadBytes     int64 `yaml:"max_upload_bytes"`
+	MaxUploads         int   `yaml:"max_uploads"`          // uploads read at once; each is held in memory
 	MaxPixels          int   `yaml:"max_pixels"`           // per frame
 	MaxPages           int   `yaml:"max_pages"`            // frames of an animation, pages of a document
 	MaxAnimationPixels int   `yaml:"max_animation_pixels"` // width x height x frames when all frames are rendered
@@ -97,6 +98,7 @@ func Default() Config {
 		},
 		Limits: Limits{
 			MaxUploadBytes:     50 << 20,
+			MaxUploads:         8,
 			MaxPixels:          50_000_000,
 			MaxPages:           256,
 			MaxAnimationPixels: 200_000_000,
@@ -162,8 +164,8 @@ func (c Config) Validate() error {
 		return errors.New("config: addr is empty")
 	case c.Data == "":
 		return errors.New("config: data is empty")
-	case c.Limits.MaxUploadBytes <= 0:
-		return errors.New("config: limits.max_upload_bytes must be positive")
+	case c.Limits.MaxUploadBytes <= 0 || c.Limits.MaxUploads <= 0:
+		return errors.New("config: limits.max_upload_bytes and limits.max_uploads must be positive")
 	case c.Limits.MaxPixels <= 0 || c.Limits.MaxPages <= 0 || c.Limits.MaxOutputPixels <= 0 || c.Limits.MaxOutputBytes <= 0:
 		return errors.New("config: limits must be positive")
 	case c.Render.Concurrency < 0 || c.Render.QueueLength < 0 || c.Render.CacheBytes < 0:

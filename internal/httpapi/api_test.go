@@ -117,7 +117,7 @@ func setup(t *testing.T, o options) *bundle {
 		StoreVariants:  true,
 	}, meta, blobs, engine, keys, limiter, metrics, log)
 	t.Cleanup(delivery.Close)
-	assets := processing.NewAssets(meta, blobs, engine, processing.Limits{MaxUploadBytes: o.maxUpload, MaxPixels: 1 << 20, MaxPages: 10}, log, delivery.Forget)
+	assets := processing.NewAssets(meta, blobs, engine, processing.Limits{MaxUploadBytes: o.maxUpload, MaxUploads: 4, MaxPixels: 1 << 20, MaxPages: 10}, log, delivery.Forget)
 	h := httpapi.New(httpapi.Config{CacheControl: "public, max-age=31536000, immutable", MaxUploadBytes: o.maxUpload}, httpapi.Deps{
 		Assets: assets, Delivery: delivery, Keys: keys, Metrics: metrics, Log: log,
 		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}},

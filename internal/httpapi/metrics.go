@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -116,8 +117,9 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
-// instrument counts requests and observes latency by route pattern.
-func (m *Metrics) instrument(next http.Handler) http.Handler {
+// instrument counts requests, observes latency by route pattern and status,
+// and writes an access log line at debug level.
+func (m *Metrics) instrument(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
@@ -131,6 +133,11 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 		}
 		status := strconv.Itoa(rec.status)
 		m.requests.WithLabelValues(route, r.Method, status).Inc()
-		m.latency.WithLabelValues(route, status).Observe(time.Since(start).Seconds())
+		took := time.Since(start)
+		m.latency.WithLabelValues(route, status).Observe(took.Seconds())
+		if log.Enabled(r.Context(), slog.LevelDebug) {
+			log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method),
+				slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Duration("took", took))
+		}
 	})
 }

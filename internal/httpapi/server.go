@@ -53,7 +53,7 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, easel.Errorf(easel.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
 	})
-	return s.Metrics.instrument(recoverer(s.Log, mux))
+	return s.Metrics.instrument(s.Log, recoverer(s.Log, mux))
 }
 
 type tenantKey struct{}

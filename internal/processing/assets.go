@@ -18,6 +18,7 @@ import (
 // Limits bound what an upload may be.
 type Limits struct {
 	MaxUploadBytes int64
+	MaxUploads     int // uploads read at once; the rest wait
 	MaxPixels      int // per frame
 	MaxPages       int
 }
@@ -28,6 +29,7 @@ type Assets struct {
 	blobs  easel.BlobStore
 	engine Engine
 	limits Limits
+	slots  chan struct{} // bounds the memory held by uploads in progress
 	log    *slog.Logger
 	// onDelete is told of every deleted asset, so caches can forget it.
 	onDelete func(assetID string)
@@ -38,13 +40,20 @@ func NewAssets(meta easel.MetaStore, blobs easel.BlobStore, engine Engine, limit
 	if onDelete == nil {
 		onDelete = func(string) {}
 	}
-	return &Assets{meta: meta, blobs: blobs, engine: engine, limits: limits, log: log, onDelete: onDelete}
+	return &Assets{meta: meta, blobs: blobs, engine: engine, limits: limits, log: log, onDelete: onDelete,
+		slots: make(chan struct{}, max(1, limits.MaxUploads))}
 }
 
 // Upload reads an image from r, checks it from its header (type sniffed from
 // the bytes, dimensions, frames) before any decoding, stores the original
 // content-addressed and records the asset. name is informative only.
 func (s *Assets) Upload(ctx context.Context, tenantID, name string, r io.Reader) (easel.Asset, error) {
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-ctx.Done():
+		return easel.Asset{}, easel.WrapError(easel.CodeDeadlineExceeded, ctx.Err(), "timed out waiting to read the upload")
+	}
 	data, err := io.ReadAll(io.LimitReader(r, s.limits.MaxUploadBytes+1))
 	if err != nil {
 		var mbe *http.MaxBytesError
