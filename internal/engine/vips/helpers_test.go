@@ -5,41 +5,20 @@ import (
 	"image"
 	"image/png"
 	"math/bits"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	govips "github.com/davidbyttow/govips/v2/vips"
 
+	"github.com/easelhq/easel/internal/testimages"
 	"github.com/easelhq/easel/transform"
 )
 
 // testdata returns the shared test image folder: skipped when missing
 // locally, fatal when CI=true.
-func testdata(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("EASEL_TESTDATA")
-	if dir == "" {
-		dir = "/work/shared/testdata"
-	}
-	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.tsv")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("test images missing at %s (set EASEL_TESTDATA): %v", dir, err)
-		}
-		t.Skipf("test images missing at %s (set EASEL_TESTDATA to run these tests)", dir)
-	}
-	return dir
-}
+func testdata(t testing.TB) string { return testimages.Dir(t) }
 
-func readImage(t testing.TB, rel string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(testdata(t), rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
+func readImage(t testing.TB, rel string) []byte { return testimages.Read(t, rel) }
 
 var (
 	engineOnce sync.Once

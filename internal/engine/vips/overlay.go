@@ -37,19 +37,24 @@ func place(g transform.Gravity, w, h, ow, oh int) (x, y int) {
 
 // compositeOverlay runs the overlay half of step 9.
 func (r *renderer) compositeOverlay(img *govips.ImageRef) error {
-	if r.overlay == nil {
-		ov, err := r.loadOverlay(img.Width())
+	return r.compositeLayer(img, &r.overlay, func() (*govips.ImageRef, error) { return r.loadOverlay(img.Width()) }, r.p.Overlay.Gravity)
+}
+
+// compositeLayer composites *layer, prepared by load on the first frame, onto
+// img at gravity g (default south east).
+func (r *renderer) compositeLayer(img *govips.ImageRef, layer **govips.ImageRef, load func() (*govips.ImageRef, error), g transform.Gravity) error {
+	if *layer == nil {
+		l, err := load()
 		if err != nil {
 			return err
 		}
-		r.overlay = ov
+		*layer = l
 	}
-	g := r.p.Overlay.Gravity
 	if g.Type == "" {
 		g.Type = transform.GravitySouthEast
 	}
-	x, y := place(g, img.Width(), img.Height(), r.overlay.Width(), r.overlay.Height())
-	return composite(img, r.overlay, x, y)
+	x, y := place(g, img.Width(), img.Height(), (*layer).Width(), (*layer).Height())
+	return composite(img, *layer, x, y)
 }
 
 // loadOverlay decodes the overlay, scaled to WidthPct of the base width,
@@ -118,19 +123,7 @@ func composite(img, over *govips.ImageRef, x, y int) error {
 // compositeText runs the text half of step 9: Text in Color, Size pixels
 // high, at Gravity.
 func (r *renderer) compositeText(img *govips.ImageRef) error {
-	if r.text == nil {
-		t, err := r.renderText()
-		if err != nil {
-			return err
-		}
-		r.text = t
-	}
-	g := r.p.Text.Gravity
-	if g.Type == "" {
-		g.Type = transform.GravitySouthEast
-	}
-	x, y := place(g, img.Width(), img.Height(), r.text.Width(), r.text.Height())
-	return composite(img, r.text, x, y)
+	return r.compositeLayer(img, &r.text, r.renderText, r.p.Text.Gravity)
 }
 
 var markup = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "&#39;", `"`, "&quot;")
