@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/easelhq/easel"
@@ -20,16 +21,43 @@ import (
 	"github.com/easelhq/easel/internal/httpapi"
 	"github.com/easelhq/easel/internal/meta/sqlite"
 	"github.com/easelhq/easel/internal/processing"
+	natsq "github.com/easelhq/easel/internal/queue/nats"
+	"github.com/easelhq/easel/internal/webhook"
+	"github.com/easelhq/easel/internal/worker"
 	"github.com/easelhq/easel/transform"
 )
 
-// App is a running easel: stores, engine, services and the HTTP handler.
+// Role is what a process runs.
+type Role int
+
+// Roles.
+const (
+	RoleAll    Role = iota // serve: the HTTP API and workers in one process
+	RoleAPI                // api: the HTTP API and the outbox relay
+	RoleWorker             // worker: task workers and callback delivery
+)
+
+func (r Role) String() string { return [...]string{"serve", "api", "worker"}[r] }
+
+// Store is the metadata store with its task part.
+type Store interface {
+	easel.MetaStore
+	easel.TaskStore
+}
+
+// App is a running easel: stores, engine, queue, services and the HTTP handler.
 type App struct {
 	Config   config.Config
+	Role     Role
 	Log      *slog.Logger
-	Meta     easel.MetaStore
+	Meta     Store
 	Blobs    easel.BlobStore
+	Queue    easel.Queue
+	Tasks    *processing.Tasks
+	Worker   *worker.Worker
+	Webhooks *webhook.Dispatcher
 	Keys     *processing.Keys
+	Renderer *processing.Renderer
 	Assets   *processing.Assets
 	Delivery *processing.Delivery
 	Handler  http.Handler
@@ -38,7 +66,7 @@ type App struct {
 }
 
 // OpenMeta opens the metadata store the configuration names.
-func OpenMeta(ctx context.Context, cfg config.Config) (easel.MetaStore, error) {
+func OpenMeta(ctx context.Context, cfg config.Config) (Store, error) {
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
@@ -50,10 +78,32 @@ func OpenBlobs(cfg config.Config) (easel.BlobStore, error) {
 	return blobfs.New(blobfs.Config{Dir: filepath.Join(cfg.Data, "blobs")})
 }
 
-// New builds an App. Close releases it.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+// OpenQueue opens the queue: external when queue.url is set, else an
+// embedded NATS server with its store under the data directory.
+func OpenQueue(ctx context.Context, cfg config.Config, log *slog.Logger) (easel.Queue, error) {
+	qc := natsq.NewDefaultConfig()
+	qc.URL = cfg.Queue.URL
+	qc.EmbeddedDir = filepath.Join(cfg.Data, "nats")
+	qc.EmbeddedPort = cfg.Queue.EmbeddedPort
+	qc.Prefix = cfg.Queue.Prefix
+	qc.AckWait = cfg.Queue.AckWait
+	qc.MaxDeliver = cfg.Queue.MaxDeliver
+	qc.CallbackAckWait = cfg.Callbacks.Timeout + 20*time.Second
+	qc.CallbackMaxDeliver = len(cfg.Callbacks.Schedule) + 1
+	q, err := natsq.Open(ctx, qc, log)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	return q, nil
+}
+
+// New builds an App for a role. Close releases it.
+func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if role != RoleAll && cfg.Queue.URL == "" {
+		return nil, fmt.Errorf("config: %s needs an external NATS: set queue.url (EASEL_QUEUE_URL)", role)
 	}
 	presets, err := transform.ParsePresets(cfg.Delivery.Presets)
 	if err != nil {
@@ -76,7 +126,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		meta.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, Meta: meta, Blobs: blobs, engine: engine}
+	q, err := OpenQueue(ctx, cfg, log)
+	if err != nil {
+		meta.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Role: role, Log: log, Meta: meta, Blobs: blobs, Queue: q, engine: engine}
 	a.Keys = processing.NewKeys(meta)
 	limiter := processing.NewLimiter(cfg.RenderConcurrency(), cfg.RenderQueueLength())
 	metrics := httpapi.NewMetrics(limiter, func() *processing.Delivery { return a.Delivery })
@@ -84,36 +139,100 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	for f, q := range cfg.Render.Quality {
 		quality[transform.Format(f)] = q
 	}
+	a.Renderer = processing.NewRenderer(meta, blobs, engine,
+		transform.PlanConfig{MaxOutputPixels: cfg.Limits.MaxOutputPixels, Quality: quality}, cfg.Limits.MaxOutputBytes)
 	a.Delivery = processing.NewDelivery(processing.DeliveryConfig{
-		AllowUnsigned:  cfg.Delivery.AllowUnsigned,
-		Presets:        presets,
-		Plan:           transform.PlanConfig{MaxOutputPixels: cfg.Limits.MaxOutputPixels, Quality: quality},
-		MaxOutputBytes: cfg.Limits.MaxOutputBytes,
-		Timeout:        cfg.Render.Timeout,
-		CacheBytes:     cfg.Render.CacheBytes,
-		StoreVariants:  cfg.Render.StoreVariants,
-	}, meta, blobs, engine, a.Keys, limiter, metrics, log)
+		AllowUnsigned: cfg.Delivery.AllowUnsigned,
+		Presets:       presets,
+		Timeout:       cfg.Render.Timeout,
+		CacheBytes:    cfg.Render.CacheBytes,
+		StoreVariants: cfg.Render.StoreVariants,
+	}, meta, blobs, a.Renderer, a.Keys, limiter, metrics, log)
 	a.Assets = processing.NewAssets(meta, blobs, engine, processing.Limits{
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
 		MaxUploads:     cfg.Limits.MaxUploads,
 		MaxPixels:      cfg.Limits.MaxPixels,
 		MaxPages:       cfg.Limits.MaxPages,
 	}, log, a.Delivery.Forget)
+	a.Tasks = processing.NewTasks(processing.TasksConfig{
+		Presets:        presets,
+		AllowPrivate:   cfg.Callbacks.AllowPrivate,
+		AllowLoopback:  cfg.Callbacks.AllowLoopback,
+		OutboxInterval: cfg.Queue.OutboxInterval,
+		OutboxMinAge:   cfg.Queue.OutboxMinAge,
+	}, meta, meta, q, log)
+	a.Worker = worker.New(worker.Config{
+		Concurrency:  cfg.WorkerConcurrency(),
+		Prefetch:     cfg.Worker.Prefetch,
+		AckWait:      cfg.Queue.AckWait,
+		MaxDeliver:   cfg.Queue.MaxDeliver,
+		Backoff:      cfg.Queue.Backoff,
+		TaskTimeout:  cfg.Worker.TaskTimeout,
+		DrainTimeout: cfg.Worker.DrainTimeout,
+	}, q, meta, meta, blobs, a.Renderer, worker.RenderProcessor{Renderer: a.Renderer}, log)
+	a.Webhooks = webhook.NewDispatcher(webhook.Config{
+		Schedule:      cfg.Callbacks.Schedule,
+		Timeout:       cfg.Callbacks.Timeout,
+		AllowPrivate:  cfg.Callbacks.AllowPrivate,
+		AllowLoopback: cfg.Callbacks.AllowLoopback,
+		Concurrency:   cfg.Callbacks.Concurrency,
+	}, q, meta, func(t easel.Task) any {
+		return httpapi.ViewTask(context.Background(), a.Keys, nil, t)
+	}, log)
 	a.Handler = httpapi.New(httpapi.Config{
 		CacheControl:   cfg.Delivery.CacheControl,
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
 	}, httpapi.Deps{
-		Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Metrics: metrics, Log: log,
-		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}},
+		Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Metrics: metrics, Log: log,
+		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}, {Name: "queue", Ping: q.Ping}},
 	})
 	return a, nil
 }
 
-// Serve listens on the configured address and serves until ctx is done, then
-// shuts down gracefully: it stops accepting, lets in-flight requests finish
-// within http.shutdown_timeout, and returns. ready, when not nil, receives
-// the bound address once listening.
-func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
+// Run runs the role until ctx is done, then shuts down gracefully: the HTTP
+// server stops accepting and lets in-flight requests finish within
+// http.shutdown_timeout; workers stop fetching and finish or return their
+// tasks within worker.drain_timeout. ready, when not nil, is called once the
+// HTTP server listens (with its address) or, for a worker, once it consumes.
+func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	run := func(name string, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if a.Role != RoleWorker {
+		run("outbox", func() error { a.Tasks.RunOutbox(ctx); return nil })
+	}
+	if a.Role != RoleAPI {
+		run("worker", func() error { return a.Worker.Run(ctx) })
+		run("callbacks", func() error { return a.Webhooks.Run(ctx) })
+	}
+	var err error
+	if a.Role == RoleWorker {
+		if ready != nil {
+			ready(nil)
+		}
+		select {
+		case <-ctx.Done():
+		case err = <-errs:
+		}
+	} else {
+		err = a.serveHTTP(ctx, ready, errs)
+	}
+	cancel()
+	wg.Wait()
+	return err
+}
+
+func (a *App) serveHTTP(ctx context.Context, ready func(addr net.Addr), errs <-chan error) error {
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -127,14 +246,16 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 	if ready != nil {
 		ready(ln.Addr())
 	}
+	var runErr error
 	select {
-	case err := <-errc:
+	case err := <-served:
 		return err
+	case runErr = <-errs:
 	case <-ctx.Done():
 	}
 	a.Log.Info("shutting down: finishing in-flight requests", "timeout", a.Config.HTTP.ShutdownTimeout)
@@ -143,15 +264,16 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
+	return runErr
 }
 
 // Close waits for background writes and closes the stores. It is idempotent.
 func (a *App) Close() error {
 	a.Delivery.Close()
 	a.engine.Close()
-	return a.Meta.Close()
+	qerr := a.Queue.Close()
+	return errors.Join(qerr, a.Meta.Close())
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/easelhq/easel/internal/app"
 	"github.com/easelhq/easel/internal/config"
 )
 
@@ -26,8 +27,11 @@ type Env struct {
 const usage = `easel: image upload, processing and delivery
 
 Usage:
-  easel serve   [--config FILE] [--data DIR] [--addr HOST:PORT]   run everything in one process
-  easel key create [--kind api|signing] [--name NAME]            create an API key (prints the secret) or a URL signing key
+  easel serve   [--config FILE] [--data DIR] [--addr HOST:PORT]   run everything in one process (embedded NATS)
+  easel api     [--config FILE] [--data DIR] [--addr HOST:PORT]   the HTTP API alone (needs queue.url)
+  easel worker  [--config FILE] [--data DIR]                      task workers alone (needs queue.url)
+  easel key create [--kind api|signing|webhook] [--name NAME]    create an API key (prints the secret), a URL signing
+                                                                 key (prints its ID) or a new webhook secret (prints it)
   easel key list                                                 list keys
   easel key revoke ID                                            revoke a key
   easel url sign [--ext EXT] ASSET-ID OPERATIONS                 print a signed delivery path
@@ -49,7 +53,11 @@ func Run(ctx context.Context, args []string, env Env) int {
 	var err error
 	switch args[0] {
 	case "serve":
-		err = serve(ctx, args[1:], env)
+		err = serve(ctx, app.RoleAll, args[1:], env)
+	case "api":
+		err = serve(ctx, app.RoleAPI, args[1:], env)
+	case "worker":
+		err = serve(ctx, app.RoleWorker, args[1:], env)
 	case "key":
 		err = key(ctx, args[1:], env)
 	case "url":

@@ -35,7 +35,7 @@ func key(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("key "+args[0], env, &c, false)
 	switch args[0] {
 	case "create":
-		fs.StringVar(&kind, "kind", "api", "api (an API key) or signing (a URL signing key)")
+		fs.StringVar(&kind, "kind", "api", "api (an API key), signing (a URL signing key) or webhook (a new callback signing secret)")
 		fs.StringVar(&name, "name", "", "a name to recognise the key by")
 	case "list", "revoke":
 	default:
@@ -71,11 +71,22 @@ func key(ctx context.Context, args []string, env Env) error {
 				return err
 			}
 			fmt.Fprintln(env.Stdout, sk.ID)
+		case "webhook":
+			secret, err := keys.RotateWebhookSecret(ctx, tenant.ID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(env.Stdout, secret)
 		default:
-			return usageError{fmt.Sprintf("key create: --kind %q: want api or signing", kind)}
+			return usageError{fmt.Sprintf("key create: --kind %q: want api, signing or webhook", kind)}
 		}
 	case "list":
-		return listKeys(ctx, meta, tenant.ID, env)
+		if err := listKeys(ctx, meta, tenant.ID, env); err != nil {
+			return err
+		}
+		if secret, err := keys.WebhookSecret(ctx, tenant.ID); err == nil {
+			fmt.Fprintf(env.Stdout, "\nwebhook secret (verifies callbacks): %s\n", secret)
+		}
 	case "revoke":
 		if fs.NArg() != 1 {
 			return usageError{"usage: easel key revoke ID"}

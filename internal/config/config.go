@@ -22,11 +22,66 @@ type Config struct {
 	// Data is the data directory: metadata database and local blobs.
 	Data string `yaml:"data"`
 
-	Log      Log      `yaml:"log"`
-	HTTP     HTTP     `yaml:"http"`
-	Limits   Limits   `yaml:"limits"`
-	Render   Render   `yaml:"render"`
-	Delivery Delivery `yaml:"delivery"`
+	Log       Log       `yaml:"log"`
+	HTTP      HTTP      `yaml:"http"`
+	Limits    Limits    `yaml:"limits"`
+	Render    Render    `yaml:"render"`
+	Delivery  Delivery  `yaml:"delivery"`
+	Queue     Queue     `yaml:"queue"`
+	Worker    Worker    `yaml:"worker"`
+	Callbacks Callbacks `yaml:"callbacks"`
+}
+
+// Queue configures the task queue (NATS JetStream).
+type Queue struct {
+	// URL of an external NATS server or cluster (comma-separated); empty runs
+	// an embedded server with its store under the data directory (serve only).
+	URL string `yaml:"url"`
+	// EmbeddedPort lets other processes reach the embedded server: -1 none
+	// (the default), 0 a random port, or a port on 127.0.0.1.
+	EmbeddedPort int `yaml:"embedded_port"`
+	// Prefix names the streams and subjects, so several easel installations
+	// can share one NATS.
+	Prefix string `yaml:"prefix"`
+	// AckWait is how long a worker may hold a task without a heartbeat before
+	// it is given to another worker.
+	AckWait time.Duration `yaml:"ack_wait"`
+	// MaxDeliver is the number of attempts of a task.
+	MaxDeliver int `yaml:"max_deliver"`
+	// Backoff holds the delays before the 2nd, 3rd, ... attempt after a
+	// transient failure; the last repeats.
+	Backoff []time.Duration `yaml:"backoff"`
+	// OutboxInterval is how often tasks left in "accepted" (the queue was
+	// down) are republished; OutboxMinAge how old they must be.
+	OutboxInterval time.Duration `yaml:"outbox_interval"`
+	OutboxMinAge   time.Duration `yaml:"outbox_min_age"`
+}
+
+// Worker configures task workers.
+type Worker struct {
+	// Concurrency is how many tasks a worker runs at once; 0 means one per core.
+	Concurrency int `yaml:"concurrency"`
+	// Prefetch is how many tasks are fetched ahead of a free slot.
+	Prefetch int `yaml:"prefetch"`
+	// DrainTimeout is how long SIGTERM waits for running tasks; past it they
+	// are returned to the queue.
+	DrainTimeout time.Duration `yaml:"drain_timeout"`
+	// TaskTimeout bounds one attempt of a task.
+	TaskTimeout time.Duration `yaml:"task_timeout"`
+}
+
+// Callbacks configures task callbacks (Standard Webhooks).
+type Callbacks struct {
+	// Schedule holds the delays before each retry of a failed callback.
+	Schedule []time.Duration `yaml:"schedule"`
+	// Timeout bounds one delivery attempt.
+	Timeout time.Duration `yaml:"timeout"`
+	// AllowPrivate allows callback URLs resolving to private, link-local
+	// and CGNAT addresses; AllowLoopback to loopback. Both off by default.
+	AllowPrivate  bool `yaml:"allow_private"`
+	AllowLoopback bool `yaml:"allow_loopback"`
+	// Concurrency is how many callbacks are delivered at once.
+	Concurrency int `yaml:"concurrency"`
 }
 
 // Log configures structured logging.
@@ -110,6 +165,25 @@ func Default() Config {
 			CacheBytes:    256 << 20,
 			StoreVariants: true,
 		},
+		Queue: Queue{
+			EmbeddedPort:   -1,
+			Prefix:         "easel",
+			AckWait:        30 * time.Second,
+			MaxDeliver:     5,
+			Backoff:        []time.Duration{time.Second, 10 * time.Second, time.Minute, 5 * time.Minute},
+			OutboxInterval: 5 * time.Second,
+			OutboxMinAge:   5 * time.Second,
+		},
+		Worker: Worker{
+			DrainTimeout: 30 * time.Second,
+			TaskTimeout:  5 * time.Minute,
+		},
+		Callbacks: Callbacks{
+			Schedule: []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour,
+				5 * time.Hour, 10 * time.Hour, 14 * time.Hour, 20 * time.Hour, 24 * time.Hour},
+			Timeout:     10 * time.Second,
+			Concurrency: 8,
+		},
 		Delivery: Delivery{
 			CacheControl: "public, max-age=31536000, immutable",
 			Presets: map[string]string{
@@ -157,6 +231,14 @@ func (c Config) RenderQueueLength() int {
 	return 16 * c.RenderConcurrency()
 }
 
+// WorkerConcurrency is Worker.Concurrency with 0 resolved to the core count.
+func (c Config) WorkerConcurrency() int {
+	if c.Worker.Concurrency > 0 {
+		return c.Worker.Concurrency
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
 	switch {
@@ -174,6 +256,14 @@ func (c Config) Validate() error {
 		return errors.New("config: render.timeout must be positive")
 	case c.HTTP.ShutdownTimeout <= 0:
 		return errors.New("config: http.shutdown_timeout must be positive")
+	case c.Queue.AckWait < time.Second || c.Queue.MaxDeliver < 1 || len(c.Queue.Backoff) == 0:
+		return errors.New("config: queue.ack_wait must be at least 1s, queue.max_deliver at least 1, queue.backoff not empty")
+	case c.Queue.OutboxInterval <= 0 || c.Queue.OutboxMinAge < 0:
+		return errors.New("config: queue.outbox_interval must be positive")
+	case c.Worker.Concurrency < 0 || c.Worker.Prefetch < 0 || c.Worker.DrainTimeout <= 0 || c.Worker.TaskTimeout <= 0:
+		return errors.New("config: worker settings must not be negative; drain and task timeouts positive")
+	case len(c.Callbacks.Schedule) == 0 || c.Callbacks.Timeout <= 0 || c.Callbacks.Concurrency < 1:
+		return errors.New("config: callbacks.schedule must not be empty, timeout and concurrency positive")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

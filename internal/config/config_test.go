@@ -45,12 +45,15 @@ delivery:
 		{name: "env overrides file", file: file, environ: []string{
 			"EASEL_ADDR=127.0.0.1:1", "EASEL_RENDER_TIMEOUT=2s", "EASEL_DELIVERY_ALLOW_UNSIGNED=true",
 			"EASEL_LIMITS_MAX_UPLOAD_BYTES=10", "EASEL_DELIVERY_PRESETS=a=w_1;b=h_2", "PATH=/bin",
+			"EASEL_CALLBACKS_SCHEDULE=100ms, 1s", "EASEL_QUEUE_URL=nats://127.0.0.1:4222",
 		}, check: func(t *testing.T, c Config) {
 			require.Equal(t, "127.0.0.1:1", c.Addr)
 			require.Equal(t, 2*time.Second, c.Render.Timeout)
 			require.True(t, c.Delivery.AllowUnsigned)
 			require.EqualValues(t, 10, c.Limits.MaxUploadBytes)
 			require.Equal(t, map[string]string{"a": "w_1", "b": "h_2"}, c.Delivery.Presets)
+			require.Equal(t, []time.Duration{100 * time.Millisecond, time.Second}, c.Callbacks.Schedule)
+			require.Equal(t, "nats://127.0.0.1:4222", c.Queue.URL)
 		}},
 		{name: "bad env value", environ: []string{"EASEL_RENDER_TIMEOUT=soon"}, wantErr: "EASEL_RENDER_TIMEOUT"},
 		{name: "unknown env variable", environ: []string{"EASEL_NOPE=1"}, wantErr: "EASEL_NOPE"},

@@ -52,7 +52,7 @@ func walk(v reflect.Value, path []string, fn func([]string, reflect.Value)) {
 }
 
 // applyEnv sets every field whose EASEL_ variable is present in environ.
-// Maps take "key=value" pairs separated by ";".
+// Lists take values separated by ","; maps "key=value" pairs separated by ";".
 func applyEnv(c *Config, environ []string) error {
 	env := make(map[string]string)
 	for _, kv := range environ {
@@ -111,6 +111,20 @@ func setValue(fv reflect.Value, raw string) error {
 			return err
 		}
 		fv.SetInt(n)
+	case fv.Kind() == reflect.Slice:
+		var parts []string
+		for _, p := range strings.Split(raw, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				parts = append(parts, p)
+			}
+		}
+		sl := reflect.MakeSlice(fv.Type(), len(parts), len(parts))
+		for i, p := range parts {
+			if err := setValue(sl.Index(i), p); err != nil {
+				return err
+			}
+		}
+		fv.Set(sl)
 	case fv.Kind() == reflect.Map:
 		m := reflect.MakeMap(fv.Type())
 		for _, pair := range strings.Split(raw, ";") {

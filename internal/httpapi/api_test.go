@@ -108,14 +108,14 @@ func setup(t *testing.T, o options) *bundle {
 	engine := &fakeEngine{delay: o.delay}
 	limiter := processing.NewLimiter(o.concurrency, o.queue)
 	metrics := httpapi.NewMetrics(limiter, nil)
+	renderer := processing.NewRenderer(meta, blobs, engine, transform.PlanConfig{}, 1<<20)
 	delivery := processing.NewDelivery(processing.DeliveryConfig{
-		AllowUnsigned:  o.allowUnsigned,
-		Presets:        map[string]transform.Options{"small": {Width: 10}},
-		MaxOutputBytes: 1 << 20,
-		Timeout:        o.timeout,
-		CacheBytes:     1 << 20,
-		StoreVariants:  true,
-	}, meta, blobs, engine, keys, limiter, metrics, log)
+		AllowUnsigned: o.allowUnsigned,
+		Presets:       map[string]transform.Options{"small": {Width: 10}},
+		Timeout:       o.timeout,
+		CacheBytes:    1 << 20,
+		StoreVariants: true,
+	}, meta, blobs, renderer, keys, limiter, metrics, log)
 	t.Cleanup(delivery.Close)
 	assets := processing.NewAssets(meta, blobs, engine, processing.Limits{MaxUploadBytes: o.maxUpload, MaxUploads: 4, MaxPixels: 1 << 20, MaxPages: 10}, log, delivery.Forget)
 	h := httpapi.New(httpapi.Config{CacheControl: "public, max-age=31536000, immutable", MaxUploadBytes: o.maxUpload}, httpapi.Deps{

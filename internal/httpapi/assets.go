@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/processing"
 )
 
 // multipartSlack is how much a multipart body may exceed the upload limit
@@ -15,51 +16,111 @@ import (
 const multipartSlack = 1 << 20
 
 // uploadAsset handles POST /v1/assets: multipart field "file", or the raw
-// image as the body.
+// image as the body. Operations (fields or query parameters "ops", repeated,
+// and "callback_url") make it also submit a task; "?wait=10s" then holds the
+// response until the task is final or the time is up.
 func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	release, err := s.Assets.Reserve(ctx)
+	if err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	defer release()
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartSlack)
-	var (
-		body io.Reader
-		name = r.URL.Query().Get("name")
-	)
+	q := r.URL.Query()
+	name := q.Get("name")
+	req := processing.TaskRequest{Ops: q["ops"], CallbackURL: q.Get("callback_url")}
+	wait, err := parseWait(q.Get("wait"))
+	if err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	var data []byte
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType == "multipart/form-data" {
-		mr, err := r.MultipartReader()
-		if err != nil {
-			writeError(w, r, s.Log, easel.WrapError(easel.CodeInvalidArgument, err, "malformed multipart body"))
-			return
-		}
-		for {
-			part, err := mr.NextPart()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				writeError(w, r, s.Log, uploadReadError(err))
-				return
-			}
-			if part.FormName() == "file" {
-				body = part
-				if part.FileName() != "" {
-					name = part.FileName()
-				}
-				break
-			}
-		}
-		if body == nil {
-			writeError(w, r, s.Log, easel.Errorf(easel.CodeInvalidArgument, `multipart body has no "file" field`))
-			return
-		}
+		data, name, err = s.readMultipart(r, name, &req)
 	} else {
-		body = r.Body
+		data, err = s.Assets.Read(r.Body)
 	}
-	a, err := s.Assets.Upload(r.Context(), tenantOf(r), name, body)
+	if err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	if len(req.Ops) > 0 {
+		if s.Tasks == nil {
+			writeError(w, r, s.Log, easel.Errorf(easel.CodeInvalidArgument, "ops: this server runs no task queue"))
+			return
+		}
+		if _, err := s.Tasks.Validate(req); err != nil {
+			writeError(w, r, s.Log, err)
+			return
+		}
+	}
+	a, err := s.Assets.Store(ctx, tenantOf(r), name, data)
 	if err != nil {
 		writeError(w, r, s.Log, err)
 		return
 	}
 	w.Header().Set("Location", "/v1/assets/"+a.ID)
-	writeJSON(w, http.StatusCreated, a)
+	if len(req.Ops) == 0 {
+		writeJSON(w, http.StatusCreated, a)
+		return
+	}
+	req.AssetID = a.ID
+	_, tasks, err := s.Tasks.Submit(ctx, tenantOf(r), []processing.TaskRequest{req}, false)
+	if err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	s.respondTask(w, r, tasks[0], wait, a)
+}
+
+// readMultipart reads the "file" part and the task fields around it.
+func (s *server) readMultipart(r *http.Request, name string, req *processing.TaskRequest) ([]byte, string, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, "", easel.WrapError(easel.CodeInvalidArgument, err, "malformed multipart body")
+	}
+	var data []byte
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, "", uploadReadError(err)
+		}
+		switch part.FormName() {
+		case "file":
+			if data != nil {
+				return nil, "", easel.Errorf(easel.CodeInvalidArgument, `multipart body has more than one "file"`)
+			}
+			if data, err = s.Assets.Read(part); err != nil {
+				return nil, "", err
+			}
+			if data == nil {
+				data = []byte{}
+			}
+			if part.FileName() != "" {
+				name = part.FileName()
+			}
+		case "ops", "callback_url":
+			v, err := io.ReadAll(io.LimitReader(part, 64<<10))
+			if err != nil {
+				return nil, "", uploadReadError(err)
+			}
+			if part.FormName() == "ops" {
+				req.Ops = append(req.Ops, string(v))
+			} else {
+				req.CallbackURL = string(v)
+			}
+		}
+	}
+	if data == nil {
+		return nil, "", easel.Errorf(easel.CodeInvalidArgument, `multipart body has no "file" field`)
+	}
+	return data, name, nil
 }
 
 func uploadReadError(err error) error {

@@ -27,6 +27,7 @@ type Deps struct {
 	Assets   *processing.Assets
 	Delivery *processing.Delivery
 	Keys     *processing.Keys
+	Tasks    *processing.Tasks // nil: no task endpoints
 	Ready    []Checker
 	Metrics  *Metrics
 	Log      *slog.Logger
@@ -45,6 +46,13 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("GET /v1/assets", s.authed(s.listAssets))
 	mux.HandleFunc("GET /v1/assets/{id}", s.authed(s.getAsset))
 	mux.HandleFunc("DELETE /v1/assets/{id}", s.authed(s.deleteAsset))
+	if s.Tasks != nil {
+		mux.HandleFunc("POST /v1/assets/{id}/tasks", s.authed(s.createAssetTask))
+		mux.HandleFunc("GET /v1/tasks/{id}", s.authed(s.getTask))
+		mux.HandleFunc("POST /v1/tasks/{id}/retry", s.authed(s.retryTask))
+		mux.HandleFunc("POST /v1/batches", s.authed(s.createBatch))
+		mux.HandleFunc("GET /v1/batches/{id}", s.authed(s.getBatch))
+	}
 	mux.HandleFunc("GET /i/", s.deliver)
 	mux.HandleFunc("HEAD /i/", s.deliver)
 	mux.HandleFunc("GET /healthz", s.healthz)

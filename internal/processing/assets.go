@@ -44,27 +44,37 @@ func NewAssets(meta easel.MetaStore, blobs easel.BlobStore, engine Engine, limit
 		slots: make(chan struct{}, max(1, limits.MaxUploads))}
 }
 
-// Upload reads an image from r, checks it from its header (type sniffed from
-// the bytes, dimensions, frames) before any decoding, stores the original
-// content-addressed and records the asset. name is informative only.
-func (s *Assets) Upload(ctx context.Context, tenantID, name string, r io.Reader) (easel.Asset, error) {
+// Reserve takes one of the upload slots that bound the memory held by
+// uploads in progress, waiting while ctx allows. release must be called once.
+func (s *Assets) Reserve(ctx context.Context) (release func(), err error) {
 	select {
 	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
+		return func() { <-s.slots }, nil
 	case <-ctx.Done():
-		return easel.Asset{}, easel.WrapError(easel.CodeDeadlineExceeded, ctx.Err(), "timed out waiting to read the upload")
+		return nil, easel.WrapError(easel.CodeDeadlineExceeded, ctx.Err(), "timed out waiting to read the upload")
 	}
+}
+
+// Read reads an upload from r, refusing more than the byte limit.
+func (s *Assets) Read(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, s.limits.MaxUploadBytes+1))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return easel.Asset{}, easel.Errorf(easel.CodeTooLarge, "upload is larger than %d bytes", s.limits.MaxUploadBytes)
+			return nil, easel.Errorf(easel.CodeTooLarge, "upload is larger than %d bytes", s.limits.MaxUploadBytes)
 		}
-		return easel.Asset{}, easel.WrapError(easel.CodeInvalidArgument, err, "could not read the upload")
+		return nil, easel.WrapError(easel.CodeInvalidArgument, err, "could not read the upload")
 	}
 	if int64(len(data)) > s.limits.MaxUploadBytes {
-		return easel.Asset{}, easel.Errorf(easel.CodeTooLarge, "upload is larger than %d bytes", s.limits.MaxUploadBytes)
+		return nil, easel.Errorf(easel.CodeTooLarge, "upload is larger than %d bytes", s.limits.MaxUploadBytes)
 	}
+	return data, nil
+}
+
+// Store checks data from its header (type sniffed from the bytes,
+// dimensions, frames) before any decoding, stores the original
+// content-addressed and records the asset. name is informative only.
+func (s *Assets) Store(ctx context.Context, tenantID, name string, data []byte) (easel.Asset, error) {
 	if len(data) == 0 {
 		return easel.Asset{}, easel.Errorf(easel.CodeInvalidArgument, "the upload is empty")
 	}

@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -19,13 +17,11 @@ import (
 
 // DeliveryConfig configures on-the-fly rendering of delivery URLs.
 type DeliveryConfig struct {
-	AllowUnsigned  bool
-	Presets        map[string]transform.Options
-	Plan           transform.PlanConfig
-	MaxOutputBytes int
-	Timeout        time.Duration // per render, waiting for a slot included
-	CacheBytes     int64         // memory cache of rendered images; 0 disables it
-	StoreVariants  bool          // keep rendered images in the blob store
+	AllowUnsigned bool
+	Presets       map[string]transform.Options
+	Timeout       time.Duration // per render, waiting for a slot included
+	CacheBytes    int64         // memory cache of rendered images; 0 disables it
+	StoreVariants bool          // keep rendered images in the blob store
 }
 
 // Observer is told what the delivery path does, for metrics. Every method
@@ -40,14 +36,14 @@ type Observer interface {
 
 // Delivery renders delivery URLs: /i/{signature}/{operations}/{asset}[.{ext}].
 type Delivery struct {
-	cfg     DeliveryConfig
-	meta    easel.MetaStore
-	blobs   easel.BlobStore
-	engine  Engine
-	keys    *Keys
-	limiter *Limiter
-	obs     Observer
-	log     *slog.Logger
+	cfg      DeliveryConfig
+	meta     easel.MetaStore
+	blobs    easel.BlobStore
+	renderer *Renderer
+	keys     *Keys
+	limiter  *Limiter
+	obs      Observer
+	log      *slog.Logger
 
 	cache *lru[*Rendered]
 	group singleflight.Group
@@ -70,13 +66,14 @@ type Rendered struct {
 // Resolved is a verified delivery request, ready to render. Its ETag is known
 // before any rendering, so a matching If-None-Match costs no pixels.
 type Resolved struct {
-	ETag   string
-	Vary   bool
-	hit    *Rendered
-	key    string
-	opts   transform.Options
-	asset  easel.Asset
-	accept string
+	ETag      string
+	Vary      bool
+	hit       *Rendered
+	key       string // memory cache and singleflight key: asset/canonical
+	canonical string
+	opts      transform.Options
+	asset     easel.Asset
+	accept    string
 }
 
 type variantWrite struct {
@@ -86,9 +83,9 @@ type variantWrite struct {
 }
 
 // NewDelivery returns a Delivery. Close stops its background variant writer.
-func NewDelivery(cfg DeliveryConfig, meta easel.MetaStore, blobs easel.BlobStore, engine Engine, keys *Keys, limiter *Limiter, obs Observer, log *slog.Logger) *Delivery {
+func NewDelivery(cfg DeliveryConfig, meta easel.MetaStore, blobs easel.BlobStore, renderer *Renderer, keys *Keys, limiter *Limiter, obs Observer, log *slog.Logger) *Delivery {
 	d := &Delivery{
-		cfg: cfg, meta: meta, blobs: blobs, engine: engine, keys: keys, limiter: limiter, obs: obs, log: log,
+		cfg: cfg, meta: meta, blobs: blobs, renderer: renderer, keys: keys, limiter: limiter, obs: obs, log: log,
 		cache:  newLRU(cfg.CacheBytes, func(r *Rendered) int64 { return int64(len(r.Data)) + 256 }),
 		writes: make(chan variantWrite, 256),
 	}
@@ -133,7 +130,8 @@ func (d *Delivery) Resolve(ctx context.Context, rawPath, accept string) (*Resolv
 		res.opts.Format = transform.Negotiate(accept)
 		res.Vary = true
 	}
-	res.key = assetID + "/" + res.opts.String()
+	res.canonical = res.opts.String()
+	res.key = assetID + "/" + res.canonical
 	signedPath := rawPath[len(sig)+1:]
 	unsigned := d.cfg.AllowUnsigned && sig == "_"
 
@@ -167,7 +165,7 @@ func (d *Delivery) Resolve(ctx context.Context, rawPath, accept string) (*Resolv
 	res.asset = asset
 	etagSrc := asset.SHA256 + "\x00" + res.opts.String()
 	if o := res.opts.Overlay; o != nil {
-		ov, err := d.overlayAsset(ctx, asset.TenantID, o.AssetID)
+		ov, err := overlayAsset(ctx, d.meta, asset.TenantID, o.AssetID)
 		if err != nil {
 			return nil, err
 		}
@@ -206,9 +204,8 @@ func (d *Delivery) Render(ctx context.Context, res *Resolved) (*Rendered, error)
 func (d *Delivery) render(ctx context.Context, res *Resolved) (*Rendered, error) {
 	variantKey := ""
 	if d.cfg.StoreVariants && !res.opts.Original {
-		sum := sha256.Sum256([]byte(res.key))
-		variantKey = easel.VariantPrefix(res.asset.ID) + hex.EncodeToString(sum[:16])
-		if data, err := d.readBlob(ctx, variantKey); err == nil {
+		variantKey = VariantKey(res.asset.ID, res.canonical)
+		if data, err := readBlob(ctx, d.blobs, variantKey); err == nil {
 			out := &Rendered{Data: data, ContentType: sniffFormat(data).ContentType(), ETag: res.ETag, Layer: "store", tenantID: res.asset.TenantID}
 			d.obs.CacheHit("store")
 			d.cache.add(res.key, out)
@@ -230,9 +227,6 @@ func (d *Delivery) render(ctx context.Context, res *Resolved) (*Rendered, error)
 	if err != nil {
 		return nil, err
 	}
-	if len(out.Data) > d.cfg.MaxOutputBytes {
-		return nil, easel.Errorf(easel.CodeTooLarge, "the rendered image is %d bytes; the limit is %d", len(out.Data), d.cfg.MaxOutputBytes)
-	}
 	r := &Rendered{Data: out.Data, ContentType: out.Format.ContentType(), ETag: res.ETag, Layer: "render", tenantID: res.asset.TenantID}
 	d.cache.add(res.key, r)
 	if variantKey != "" {
@@ -246,61 +240,11 @@ func (d *Delivery) render(ctx context.Context, res *Resolved) (*Rendered, error)
 }
 
 func (d *Delivery) renderNow(ctx context.Context, res *Resolved) (transform.Output, error) {
-	data, err := d.readBlob(ctx, easel.OriginalKey(res.asset.SHA256))
-	if err != nil {
-		return transform.Output{}, fmt.Errorf("render %s: load original: %w", res.asset.ID, err)
-	}
-	if res.opts.Original {
-		return transform.Output{Data: data, Format: transform.Format(res.asset.Format)}, nil
-	}
-	src, err := d.engine.Probe(data)
+	original, err := d.renderer.LoadOriginal(ctx, res.asset)
 	if err != nil {
 		return transform.Output{}, err
 	}
-	planCfg := d.cfg.Plan
-	planCfg.Accept = res.accept
-	plan, err := transform.NewPlan(res.opts, src, planCfg)
-	if err != nil {
-		return transform.Output{}, err
-	}
-	var overlay []byte
-	if plan.Overlay != nil {
-		ov, err := d.overlayAsset(ctx, res.asset.TenantID, plan.Overlay.AssetID)
-		if err != nil {
-			return transform.Output{}, err
-		}
-		if overlay, err = d.readBlob(ctx, easel.OriginalKey(ov.SHA256)); err != nil {
-			return transform.Output{}, fmt.Errorf("render %s: load overlay: %w", res.asset.ID, err)
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return transform.Output{}, easel.WrapError(easel.CodeDeadlineExceeded, err, "render timed out")
-	}
-	return d.engine.Render(ctx, data, plan, overlay)
-}
-
-func (d *Delivery) overlayAsset(ctx context.Context, tenantID, id string) (easel.Asset, error) {
-	ov, err := d.meta.GetAsset(ctx, id)
-	if easel.IsNotFound(err) || err == nil && ov.TenantID != tenantID {
-		return easel.Asset{}, easel.Errorf(easel.CodeInvalidArgument, "l_%s: overlay asset not found", id)
-	}
-	return ov, err
-}
-
-func (d *Delivery) readBlob(ctx context.Context, key string) ([]byte, error) {
-	rc, err := d.blobs.Get(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	var buf bytes.Buffer
-	if f, ok := rc.(interface{ Stat() (os.FileInfo, error) }); ok {
-		if fi, err := f.Stat(); err == nil {
-			buf.Grow(int(fi.Size()) + bytes.MinRead)
-		}
-	}
-	_, err = buf.ReadFrom(rc)
-	return buf.Bytes(), err
+	return d.renderer.Render(ctx, res.asset, original, res.opts, res.accept)
 }
 
 // writeVariants stores rendered images in the background, skipping assets

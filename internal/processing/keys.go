@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/webhook"
 	"github.com/easelhq/easel/transform"
 )
 
@@ -36,12 +37,20 @@ func NewKeys(meta easel.MetaStore) *Keys {
 }
 
 // Bootstrap creates the default tenant with one API key and one signing key
-// when there is no tenant yet. It returns the new API key's secret, or "" when
-// the tenant existed already.
+// when there is no tenant yet, and gives every tenant a webhook secret when
+// the store keeps them. It returns the new API key's secret, or "" when the
+// tenant existed already.
 func (k *Keys) Bootstrap(ctx context.Context) (apiKey string, err error) {
 	tenants, err := k.meta.ListTenants(ctx)
 	if err != nil {
 		return "", err
+	}
+	if ts, ok := k.meta.(easel.TaskStore); ok {
+		defer func() {
+			if err == nil {
+				err = k.ensureWebhookSecrets(ctx, ts)
+			}
+		}()
 	}
 	if len(tenants) > 0 {
 		return "", nil
@@ -58,6 +67,53 @@ func (k *Keys) Bootstrap(ctx context.Context) (apiKey string, err error) {
 		return "", err
 	}
 	return secret, nil
+}
+
+func (k *Keys) ensureWebhookSecrets(ctx context.Context, ts easel.TaskStore) error {
+	tenants, err := k.meta.ListTenants(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tenants {
+		if _, err := ts.WebhookSecret(ctx, t.ID); easel.IsNotFound(err) {
+			if _, err := k.RotateWebhookSecret(ctx, t.ID); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RotateWebhookSecret gives the tenant a new callback signing secret and
+// returns it as whsec_... . Receivers must switch to it.
+func (k *Keys) RotateWebhookSecret(ctx context.Context, tenantID string) (string, error) {
+	ts, ok := k.meta.(easel.TaskStore)
+	if !ok {
+		return "", easel.Errorf(easel.CodeInternal, "this metadata store keeps no webhook secrets")
+	}
+	secret, err := webhook.NewSecret()
+	if err != nil {
+		return "", err
+	}
+	if err := ts.SetWebhookSecret(ctx, tenantID, secret); err != nil {
+		return "", err
+	}
+	return webhook.FormatSecret(secret), nil
+}
+
+// WebhookSecret returns the tenant's callback signing secret as whsec_... .
+func (k *Keys) WebhookSecret(ctx context.Context, tenantID string) (string, error) {
+	ts, ok := k.meta.(easel.TaskStore)
+	if !ok {
+		return "", easel.Errorf(easel.CodeInternal, "this metadata store keeps no webhook secrets")
+	}
+	secret, err := ts.WebhookSecret(ctx, tenantID)
+	if err != nil {
+		return "", err
+	}
+	return webhook.FormatSecret(secret), nil
 }
 
 // DefaultTenant returns the oldest tenant.

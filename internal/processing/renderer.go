@@ -1,0 +1,112 @@
+package processing
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+
+	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/transform"
+)
+
+// Renderer renders an asset's original with parsed options: probe the
+// header, plan, load the overlay, execute in the engine. Delivery and the
+// task worker share it, so a task's output is byte for byte what the
+// delivery URL of the same operations serves.
+type Renderer struct {
+	meta           easel.MetaStore
+	blobs          easel.BlobStore
+	engine         Engine
+	plan           transform.PlanConfig
+	maxOutputBytes int
+}
+
+// NewRenderer returns a Renderer.
+func NewRenderer(meta easel.MetaStore, blobs easel.BlobStore, engine Engine, plan transform.PlanConfig, maxOutputBytes int) *Renderer {
+	return &Renderer{meta: meta, blobs: blobs, engine: engine, plan: plan, maxOutputBytes: maxOutputBytes}
+}
+
+// VariantKey is the blob key of the rendering of an asset with canonical
+// operations (formats resolved): the second cache layer of delivery, and
+// where task outputs are stored.
+func VariantKey(assetID, canonicalOps string) string {
+	sum := sha256.Sum256([]byte(assetID + "/" + canonicalOps))
+	return easel.VariantPrefix(assetID) + hex.EncodeToString(sum[:16])
+}
+
+// LoadOriginal reads the asset's original bytes.
+func (r *Renderer) LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, error) {
+	data, err := readBlob(ctx, r.blobs, easel.OriginalKey(a.SHA256))
+	if err != nil {
+		return nil, fmt.Errorf("load original of %s: %w", a.ID, err)
+	}
+	return data, nil
+}
+
+// Render renders original, the bytes of asset a, with opts. accept is the
+// request's Accept header, for f_auto ("" outside a request).
+func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error) {
+	if opts.Original {
+		return transform.Output{Data: original, Format: transform.Format(a.Format), Width: a.Width, Height: a.Height, Pages: a.Pages}, nil
+	}
+	src, err := r.engine.Probe(original)
+	if err != nil {
+		return transform.Output{}, err
+	}
+	cfg := r.plan
+	cfg.Accept = accept
+	plan, err := transform.NewPlan(opts, src, cfg)
+	if err != nil {
+		return transform.Output{}, err
+	}
+	var overlay []byte
+	if plan.Overlay != nil {
+		ov, err := overlayAsset(ctx, r.meta, a.TenantID, plan.Overlay.AssetID)
+		if err != nil {
+			return transform.Output{}, err
+		}
+		if overlay, err = readBlob(ctx, r.blobs, easel.OriginalKey(ov.SHA256)); err != nil {
+			return transform.Output{}, fmt.Errorf("render %s: load overlay: %w", a.ID, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return transform.Output{}, easel.WrapError(easel.CodeDeadlineExceeded, err, "render timed out")
+	}
+	out, err := r.engine.Render(ctx, original, plan, overlay)
+	if err != nil {
+		return out, err
+	}
+	if len(out.Data) > r.maxOutputBytes {
+		return transform.Output{}, easel.Errorf(easel.CodeTooLarge, "the rendered image is %d bytes; the limit is %d", len(out.Data), r.maxOutputBytes)
+	}
+	return out, nil
+}
+
+// overlayAsset returns the l_ asset, which must belong to the tenant.
+func overlayAsset(ctx context.Context, meta easel.MetaStore, tenantID, id string) (easel.Asset, error) {
+	ov, err := meta.GetAsset(ctx, id)
+	if easel.IsNotFound(err) || err == nil && ov.TenantID != tenantID {
+		return easel.Asset{}, easel.Errorf(easel.CodeInvalidArgument, "l_%s: overlay asset not found", id)
+	}
+	return ov, err
+}
+
+// readBlob reads a whole blob, sized up front when the store can tell.
+func readBlob(ctx context.Context, blobs easel.BlobStore, key string) ([]byte, error) {
+	rc, err := blobs.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if f, ok := rc.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if fi, err := f.Stat(); err == nil {
+			buf.Grow(int(fi.Size()) + bytes.MinRead)
+		}
+	}
+	_, err = buf.ReadFrom(rc)
+	return buf.Bytes(), err
+}

@@ -1,0 +1,320 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/easelhq/easel"
+)
+
+// Processor is the step that varies: it turns a task's original into
+// outputs. Implementations must be safe for concurrent use.
+type Processor interface {
+	// Process returns one result per task operation, in order. Its errors
+	// carry easel codes: bad input codes make the task fail at once.
+	Process(ctx context.Context, t easel.Task, a easel.Asset, original []byte) ([]Result, error)
+}
+
+// Result is a processed output, before it is stored.
+type Result struct {
+	Ops    string // canonical operations
+	Key    string // blob key; derived from the task's asset and operations
+	Data   []byte
+	Format string
+	Width  int
+	Height int
+}
+
+// Loader reads an asset's original bytes.
+type Loader interface {
+	LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, error)
+}
+
+// Config configures a Worker.
+type Config struct {
+	Concurrency  int
+	Prefetch     int
+	AckWait      time.Duration   // the queue's; heartbeats go out every AckWait/3
+	MaxDeliver   int             // the queue's; the last attempt makes the task dead
+	Backoff      []time.Duration // delays before attempt 2, 3, ...; the last repeats
+	TaskTimeout  time.Duration
+	DrainTimeout time.Duration
+}
+
+// Worker consumes tasks.
+type Worker struct {
+	cfg       Config
+	queue     easel.Queue
+	meta      easel.MetaStore
+	tasks     easel.TaskStore
+	blobs     easel.BlobStore
+	loader    Loader
+	processor Processor
+	log       *slog.Logger
+
+	// hctx is the handlers' context, cancelled when draining runs out of time.
+	hctx    context.Context
+	hcancel context.CancelFunc
+}
+
+// New returns a Worker.
+func New(cfg Config, q easel.Queue, meta easel.MetaStore, tasks easel.TaskStore, blobs easel.BlobStore, loader Loader, p Processor, log *slog.Logger) *Worker {
+	hctx, hcancel := context.WithCancel(context.Background())
+	return &Worker{cfg: cfg, queue: q, meta: meta, tasks: tasks, blobs: blobs, loader: loader, processor: p, log: log, hctx: hctx, hcancel: hcancel}
+}
+
+// Run consumes tasks until ctx is done, then stops fetching and gives the
+// running tasks DrainTimeout to finish; past it they are cancelled and their
+// messages returned to the queue for another worker.
+func (w *Worker) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-done:
+			return
+		}
+		select {
+		case <-time.After(w.cfg.DrainTimeout):
+			w.log.Warn("drain timeout: returning running tasks to the queue")
+			w.hcancel()
+		case <-done:
+		}
+	}()
+	opts := easel.ConsumeOptions{Concurrency: w.cfg.Concurrency, Prefetch: w.cfg.Prefetch}
+	err := w.queue.ConsumeTasks(ctx, opts, func(_ context.Context, m easel.TaskMessage, d easel.Delivery) {
+		w.handle(m, d)
+	})
+	w.hcancel()
+	return err
+}
+
+// stage names, as reported in TaskError.Stage.
+const (
+	stageDownload = "download"
+	stageProcess  = "process"
+	stageStore    = "store"
+)
+
+// handle is the template method.
+func (w *Worker) handle(m easel.TaskMessage, d easel.Delivery) {
+	received := time.Now()
+	ctx, cancel := context.WithTimeout(w.hctx, w.cfg.TaskTimeout)
+	defer cancel()
+	bg := context.WithoutCancel(ctx) // for bookkeeping that must happen even when ctx ends
+
+	t, err := w.tasks.GetTask(ctx, m.TaskID)
+	if easel.IsNotFound(err) {
+		w.log.Warn("task message for a missing task; dropped", "task", m.TaskID)
+		_ = d.Term(bg)
+		return
+	}
+	if err != nil {
+		w.log.Warn("task not loaded; retrying", "task", m.TaskID, "err", err)
+		_ = d.Nak(bg, w.backoff(d.Attempt()))
+		return
+	}
+	if t.State.Final() || t.MessageID() != m.MessageID && m.MessageID != "" {
+		_ = d.Ack(bg) // a duplicate, or a message of an earlier generation
+		return
+	}
+
+	// receive
+	now := time.Now().UTC()
+	t.Timings = easel.Timings{QueueWait: easel.Millis(received.Sub(t.UpdatedAt))}
+	if t.Timings.QueueWait < 0 {
+		t.Timings.QueueWait = 0
+	}
+	t.State, t.Attempts, t.StartedAt, t.UpdatedAt, t.Error = easel.TaskRunning, t.Attempts+1, &now, now, nil
+	ok, err := w.tasks.UpdateTask(bg, t, easel.TaskAccepted, easel.TaskQueued, easel.TaskRetrying, easel.TaskRunning)
+	if err != nil || !ok {
+		w.log.Warn("task not marked running; retrying", "task", t.ID, "err", err)
+		_ = d.Nak(bg, w.backoff(d.Attempt()))
+		return
+	}
+	w.event(bg, t, easel.EventStarted)
+
+	stopBeat := w.heartbeat(ctx, d)
+	results, stage, err := w.run(ctx, &t)
+	stopBeat()
+	if err != nil {
+		w.fail(bg, ctx, t, d, stage, err)
+		return
+	}
+
+	// record
+	t.Outputs = results
+	done := time.Now().UTC()
+	t.State, t.UpdatedAt, t.FinishedAt, t.Error = easel.TaskSucceeded, done, &done, nil
+	ok, err = w.tasks.UpdateTask(bg, t, easel.TaskRunning)
+	if err != nil {
+		w.log.Warn("result not recorded; retrying", "task", t.ID, "err", err)
+		_ = d.Nak(bg, w.backoff(d.Attempt()))
+		return
+	}
+	if ok { // exactly once: only the update that moved running → succeeded announces it
+		w.event(bg, t, easel.EventSucceeded)
+		w.callback(bg, t, easel.EventSucceeded)
+	}
+	_ = d.Ack(bg)
+}
+
+// run executes download, process and store, timing each.
+func (w *Worker) run(ctx context.Context, t *easel.Task) ([]easel.TaskOutput, string, error) {
+	start := time.Now()
+	a, err := w.meta.GetAsset(ctx, t.AssetID)
+	if err != nil {
+		return nil, stageDownload, err
+	}
+	original, err := w.loader.LoadOriginal(ctx, a)
+	if err != nil {
+		// The asset exists but its bytes do not come: a storage fault that
+		// may heal, so retried rather than permanent.
+		return nil, stageDownload, easel.WrapError(easel.CodeInternal, err, "the original could not be read from storage")
+	}
+	t.Timings.Download = easel.Millis(time.Since(start))
+
+	start = time.Now()
+	results, err := w.processor.Process(ctx, *t, a, original)
+	if err != nil {
+		return nil, stageProcess, err
+	}
+	t.Timings.Process = easel.Millis(time.Since(start))
+
+	start = time.Now()
+	outputs := make([]easel.TaskOutput, len(results))
+	for i, r := range results {
+		if err := w.blobs.Put(ctx, r.Key, bytesReader(r.Data)); err != nil {
+			return nil, stageStore, fmt.Errorf("store output %d: %w", i, err)
+		}
+		outputs[i] = easel.TaskOutput{Ops: r.Ops, Key: r.Key, Format: r.Format, Width: r.Width, Height: r.Height, Bytes: int64(len(r.Data))}
+	}
+	t.Timings.Store = easel.Millis(time.Since(start))
+	if err := ctx.Err(); err != nil {
+		return nil, stageStore, err
+	}
+	return outputs, "", nil
+}
+
+// fail records a failed attempt: retrying with a delay, or dead.
+func (w *Worker) fail(bg, ctx context.Context, t easel.Task, d easel.Delivery, stage string, err error) {
+	if w.hctx.Err() != nil {
+		// Draining ran out of time: not the task's fault. Give it back.
+		w.log.Info("task returned to the queue on shutdown", "task", t.ID)
+		_ = d.Nak(bg, 0)
+		return
+	}
+	code := easel.ErrorCode(err)
+	msg := easel.ErrorMessage(err)
+	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		code, msg = easel.CodeDeadlineExceeded, fmt.Sprintf("the attempt took longer than %s", w.cfg.TaskTimeout)
+	}
+	if code == easel.CodeInternal && msg == "internal error" {
+		msg = stage + " failed"
+	}
+	t.Error = &easel.TaskError{Stage: stage, Code: code, Message: msg}
+	now := time.Now().UTC()
+	t.UpdatedAt = now
+	permanent := isPermanent(code)
+	if permanent || d.Attempt() >= w.cfg.MaxDeliver {
+		t.State, t.FinishedAt = easel.TaskDead, &now
+		ok, uerr := w.tasks.UpdateTask(bg, t, easel.TaskRunning)
+		if uerr != nil {
+			w.log.Warn("dead task not recorded; retrying", "task", t.ID, "err", uerr)
+			_ = d.Nak(bg, w.backoff(d.Attempt()))
+			return
+		}
+		if ok {
+			if err := w.tasks.AddDeadLetter(bg, easel.DeadLetter{TaskID: t.ID, TenantID: t.TenantID, Attempts: t.Attempts, Error: *t.Error, At: now}); err != nil {
+				w.log.Warn("dead letter not recorded", "task", t.ID, "err", err)
+			}
+			w.event(bg, t, easel.EventDead)
+			w.callback(bg, t, easel.EventDead)
+		}
+		w.log.Info("task dead", "task", t.ID, "stage", stage, "code", code, "attempts", t.Attempts, "permanent", permanent, "err", err)
+		_ = d.Term(bg)
+		return
+	}
+	t.State = easel.TaskRetrying
+	if _, uerr := w.tasks.UpdateTask(bg, t, easel.TaskRunning); uerr != nil {
+		w.log.Warn("retry not recorded", "task", t.ID, "err", uerr)
+	}
+	w.event(bg, t, easel.EventRetrying)
+	delay := w.backoff(d.Attempt())
+	w.log.Info("task attempt failed; retrying", "task", t.ID, "stage", stage, "code", code, "attempt", d.Attempt(), "delay", delay, "err", err)
+	_ = d.Nak(bg, delay)
+}
+
+// isPermanent reports whether retrying cannot help: the input itself is bad,
+// or the asset is gone.
+func isPermanent(code easel.Code) bool {
+	switch code {
+	case easel.CodeInvalidArgument, easel.CodeUnsupportedMedia, easel.CodeTooLarge, easel.CodePermissionDenied:
+		return true
+	case easel.CodeNotFound:
+		return true // the asset was deleted
+	}
+	return false
+}
+
+// backoff is the delay before the next attempt after attempt n failed.
+func (w *Worker) backoff(n int) time.Duration {
+	if len(w.cfg.Backoff) == 0 {
+		return time.Second
+	}
+	if n < 1 {
+		n = 1
+	}
+	if n > len(w.cfg.Backoff) {
+		n = len(w.cfg.Backoff)
+	}
+	return w.cfg.Backoff[n-1]
+}
+
+// heartbeat sends InProgress every AckWait/3 until stopped.
+func (w *Worker) heartbeat(ctx context.Context, d easel.Delivery) (stop func()) {
+	every := w.cfg.AckWait / 3
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	hctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-hctx.Done():
+				return
+			case <-tick.C:
+				if err := d.InProgress(hctx); err != nil && hctx.Err() == nil {
+					w.log.Debug("heartbeat failed", "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); wg.Wait() }
+}
+
+func (w *Worker) event(ctx context.Context, t easel.Task, typ easel.EventType) {
+	e := easel.Event{Type: typ, TaskID: t.ID, TenantID: t.TenantID, AssetID: t.AssetID, BatchID: t.BatchID, Attempt: t.Attempts, Error: t.Error, At: time.Now().UTC()}
+	if err := w.queue.PublishEvent(ctx, e); err != nil {
+		w.log.Debug("event not published", "task", t.ID, "type", typ, "err", err)
+	}
+}
+
+func (w *Worker) callback(ctx context.Context, t easel.Task, typ easel.EventType) {
+	if t.CallbackURL == "" {
+		return
+	}
+	if err := w.queue.PublishCallback(ctx, easel.CallbackMessage{TaskID: t.ID, TenantID: t.TenantID, Event: typ}); err != nil {
+		w.log.Warn("callback not enqueued", "task", t.ID, "err", err)
+	}
+}
