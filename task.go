@@ -2,6 +2,7 @@ package easel
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"time"
 )
@@ -163,6 +164,6 @@ func (m *Millis) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	*m = Millis(f * float64(time.Millisecond))
+	*m = Millis(math.Round(f * float64(time.Millisecond)))
 	return nil
 }

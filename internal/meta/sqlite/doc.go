@@ -27,4 +27,14 @@
 // Byte strings (API key hashes, signing secrets) are stored as hex text and
 // EXIF as a JSON object in text, so the SQL stays portable to PostgreSQL. An
 // asset with no EXIF entries (nil or empty map) reads back with a nil map.
+//
+// # Tasks
+//
+// The Store is also an easel.TaskStore (migration 0002). A task's ops,
+// timings, outputs and error are JSON text; timings use the API's form
+// (fractional milliseconds) and are read back rounded to the nanosecond, so
+// they round-trip exactly. Empty outputs and a nil error are NULL and read
+// back nil. A tenant's webhook secret is the hex column tenants.webhook_secret.
+// UpdateTask is a single compare-and-set UPDATE on the write connection; it
+// tells a missing task (easel.CodeNotFound) from a state mismatch (false, nil).
 package sqlite
