@@ -63,11 +63,24 @@ func buildBinary(t *testing.T) string {
 	return binPath
 }
 
+// startServer runs `easel serve` on a new data dir and a free port.
 func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
+	s := startRole(t, "serve", t.TempDir(), env...)
+	require.NotEmpty(t, s.apiKey, "serve prints the API key on first start")
+	return s
+}
+
+// startRole runs `easel <role>` (serve, api or worker) on the data dir and
+// returns once it listens (or, for a worker, consumes).
+func startRole(t *testing.T, role, data string, env ...string) *server {
+	t.Helper()
 	bin := buildBinary(t)
-	data := t.TempDir()
-	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0")
+	args := []string{role, "--data", data}
+	if role != "worker" {
+		args = append(args, "--addr", "127.0.0.1:0")
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -91,7 +104,8 @@ func startServer(t *testing.T, env ...string) *server {
 		close(lines)
 	}()
 	deadline := time.After(30 * time.Second)
-	for s.base == "" {
+	started := false
+	for !started {
 		select {
 		case line, ok := <-lines:
 			require.True(t, ok, "server exited before listening: %s", s.stderr.String())
@@ -100,6 +114,10 @@ func startServer(t *testing.T, env ...string) *server {
 			}
 			if rest, ok := strings.CutPrefix(line, "easel listening on "); ok {
 				s.base = strings.Fields(rest)[0]
+				started = true
+			}
+			if strings.HasPrefix(line, "easel worker running") {
+				started = true
 			}
 		case <-deadline:
 			t.Fatalf("server did not start: %s", s.stderr.String())
@@ -109,7 +127,6 @@ func startServer(t *testing.T, env ...string) *server {
 		for range lines {
 		}
 	}()
-	require.NotEmpty(t, s.apiKey, "serve prints the API key on first start")
 	return s
 }
 
