@@ -30,6 +30,7 @@ var (
 	writeFlag   = flag.String("write", "", "markdown file whose bench section to replace (between <!-- bench:start --> and <!-- bench:end -->)")
 	durationArg = flag.Duration("duration", 10*time.Second, "duration of each wrk run")
 	quick       = flag.Bool("quick", false, "fewer repetitions, for a smoke run")
+	suite       = flag.String("suite", "all", "what to measure: render, tasks or all")
 )
 
 // photos are the three real photos of the comparison: about 4, 13 and 16 MP.
@@ -86,6 +87,18 @@ func run(out *strings.Builder) error {
 	}
 	fmt.Fprintf(out, "Run %s on %s, %d cores, %s; libvips %s.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"),
 		runtime.GOARCH, runtime.NumCPU(), cpuModel(), vipsVersion())
+	if *suite == "tasks" || *suite == "all" {
+		if err := runTasks(ctx, out); err != nil {
+			return fmt.Errorf("tasks: %w", err)
+		}
+		if err := runTaskThumbnails(ctx, out); err != nil {
+			return fmt.Errorf("task thumbnails: %w", err)
+		}
+		if *suite == "tasks" {
+			return nil
+		}
+		fmt.Fprintln(out)
+	}
 
 	// Uncached: no memory cache, no stored variants: every request renders.
 	unc, err := startServer(ctx, "EASEL_RENDER_CACHE_BYTES=0", "EASEL_RENDER_STORE_VARIANTS=false", "EASEL_RENDER_QUEUE_LENGTH=4096")
