@@ -52,6 +52,9 @@ type Asset struct {
 	Name      string            `json:"name,omitempty"` // the client's file name, informative only
 	EXIF      map[string]string `json:"exif,omitempty"`
 	CreatedAt time.Time         `json:"created_at"`
+	// Analysis is what the worker found after the upload (faces, hashes,
+	// colours); nil until then. Its fields appear at the top level in JSON.
+	*Analysis
 }
 
 // BlobInfo describes a stored blob.

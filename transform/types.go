@@ -55,6 +55,8 @@ const (
 	GravityNorthWest GravityType = "north_west"
 	GravitySmart     GravityType = "smart" // libvips attention; only for crops
 	GravityFocal     GravityType = "fp"    // focal point X, Y in [0,1]; only for crops
+	GravityFace      GravityType = "face"  // the largest face; smart when there is none; only for crops
+	GravityFaces     GravityType = "faces" // all faces; smart when there are none; only for crops
 )
 
 // Gravity is a gravity with, for GravityFocal, the focal point as fractions
@@ -89,6 +91,32 @@ type Effects struct {
 	Sepia       bool
 	Invert      bool
 	Pixelate    int // block size in pixels, 0 = off
+
+	// Face effects: they need faces (PlanConfig.Faces) and act only inside
+	// face regions; with no face the image is left as it is.
+	RedEye        bool    // e_redeye
+	Whiten        int     // e_whiten[:strength], teeth whitening 1..100 (default 50), 0 = off
+	BlurFaces     float64 // e_blur_faces[:sigma], default 15, 0 = off
+	PixelateFaces int     // e_pixelate_faces[:n], block size, default 12, 0 = off
+}
+
+// NeedsFaces reports whether any effect acts on faces.
+func (e Effects) NeedsFaces() bool {
+	return e.RedEye || e.Whiten > 0 || e.BlurFaces > 0 || e.PixelateFaces > 0
+}
+
+// PointF is a position in pixels.
+type PointF struct {
+	X, Y float64
+}
+
+// FaceRegion is a face in the pixels of a Plan's output: its box and the
+// keypoints face effects start from.
+type FaceRegion struct {
+	Box      Rect
+	RightEye PointF
+	LeftEye  PointF
+	Mouth    PointF
 }
 
 // Overlay is an image watermark (l_): another asset of the same tenant.
@@ -202,6 +230,11 @@ type Plan struct {
 
 	Overlay *Overlay
 	Text    *Text
+
+	// Faces are the source's faces mapped to output pixels (after every
+	// geometric step), set when an effect needs them; faces wholly cut away
+	// are left out. Face effects run after the other effects (step 8).
+	Faces []FaceRegion
 
 	Format  Format // never FormatAuto or FormatNone
 	Quality int    // resolved, 1..100
