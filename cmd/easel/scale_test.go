@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -152,5 +153,51 @@ func TestWorkersKilledMidRun(t *testing.T) {
 			require.NoError(t, err, "output stored")
 			require.EqualValues(t, fi.Size(), o["bytes"])
 		}
+	}
+}
+
+// TestWorkerDrainsOnSIGTERM stops a busy worker with SIGTERM: it stops
+// fetching, finishes or returns its tasks within the drain deadline, exits
+// 0, and another worker completes the batch.
+func TestWorkerDrainsOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 1, "EASEL_WORKER_DRAIN_TIMEOUT=1s", "EASEL_WORKER_CONCURRENCY=2")
+	status, a := c.api.upload(t, testimages.Path(t, "photos/lomiri16_Dragonfly_by_Bolly.jpg"))
+	require.Equal(t, http.StatusCreated, status)
+	var items []map[string]any
+	for i := 0; i < 12; i++ {
+		items = append(items, map[string]any{"asset_id": a["id"], "ops": []string{fmt.Sprintf("w_%d,f_avif", 1500+i)}})
+	}
+	status, body := c.api.apiCall(t, "POST", "/v1/batches", map[string]any{"items": items})
+	require.Equal(t, http.StatusAccepted, status, "%v", body)
+	batchID := field(body, "batch", "id").(string)
+	require.Eventually(t, func() bool {
+		counts, _ := c.batchState(t, batchID)
+		return counts["running"] != nil
+	}, 30*time.Second, 20*time.Millisecond, "a task is running")
+
+	w := c.workers[0]
+	start := time.Now()
+	require.NoError(t, w.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-w.done:
+		require.NoError(t, err, "exit 0 after draining")
+	case <-time.After(15 * time.Second):
+		t.Fatal("worker did not stop after SIGTERM")
+	}
+	t.Logf("worker stopped %s after SIGTERM", time.Since(start).Round(time.Millisecond))
+	counts, done := c.batchState(t, batchID)
+	require.False(t, done, "the batch was not finished by the stopped worker: %v", counts)
+
+	startRole(t, "worker", c.data, c.env...)
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		counts, done := c.batchState(t, batchID)
+		if done {
+			require.EqualValues(t, 12, counts["succeeded"], "%v", counts)
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "batch not done: %v", counts)
+		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -30,7 +30,7 @@ func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartSlack)
 	q := r.URL.Query()
 	name := q.Get("name")
-	req := processing.TaskRequest{Ops: q["ops"], CallbackURL: q.Get("callback_url")}
+	req := processing.TaskRequest{Ops: q["ops"], CallbackURL: q.Get("callback_url"), Region: q.Get("region")}
 	wait, err := parseWait(q.Get("wait"))
 	if err != nil {
 		writeError(w, r, s.Log, err)
@@ -105,15 +105,18 @@ func (s *server) readMultipart(r *http.Request, name string, req *processing.Tas
 			if part.FileName() != "" {
 				name = part.FileName()
 			}
-		case "ops", "callback_url":
+		case "ops", "callback_url", "region":
 			v, err := io.ReadAll(io.LimitReader(part, 64<<10))
 			if err != nil {
 				return nil, "", uploadReadError(err)
 			}
-			if part.FormName() == "ops" {
+			switch part.FormName() {
+			case "ops":
 				req.Ops = append(req.Ops, string(v))
-			} else {
+			case "callback_url":
 				req.CallbackURL = string(v)
+			default:
+				req.Region = string(v)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package processing
 import (
 	"context"
 	"log/slog"
+	"regexp"
 	"time"
 
 	"github.com/easelhq/easel"
@@ -26,7 +27,11 @@ type TaskRequest struct {
 	AssetID     string   `json:"asset_id"`
 	Ops         []string `json:"ops"`
 	CallbackURL string   `json:"callback_url,omitempty"`
+	// Region routes the task: it is published on easel.tasks.<region>.<kind>.
+	Region string `json:"region,omitempty"`
 }
+
+var regionPattern = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
 
 // Tasks submits tasks and answers about them. A task is committed in state
 // accepted before it is published (the outbox): when the queue is down the
@@ -76,6 +81,9 @@ func (s *Tasks) Validate(req TaskRequest) ([]string, error) {
 		}
 		canonical[i] = o.String()
 	}
+	if req.Region != "" && !regionPattern.MatchString(req.Region) {
+		return nil, easel.Errorf(easel.CodeInvalidArgument, "region %q: want 1..32 of a-z, 0-9 and -", req.Region)
+	}
 	if req.CallbackURL != "" {
 		if err := webhook.CheckURL(req.CallbackURL, s.cfg.AllowPrivate, s.cfg.AllowLoopback); err != nil {
 			return nil, err
@@ -117,7 +125,7 @@ func (s *Tasks) Submit(ctx context.Context, tenantID string, reqs []TaskRequest,
 		}
 		tasks[i] = easel.Task{
 			ID: easel.NewID(), TenantID: tenantID, AssetID: req.AssetID, Kind: easel.TaskRender, Ops: ops,
-			State: easel.TaskAccepted, CallbackURL: req.CallbackURL, CreatedAt: now, UpdatedAt: now,
+			State: easel.TaskAccepted, CallbackURL: req.CallbackURL, Region: req.Region, CreatedAt: now, UpdatedAt: now,
 		}
 		if b != nil {
 			tasks[i].BatchID = b.ID
