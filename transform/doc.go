@@ -38,7 +38,7 @@
 // excepted.
 //
 // Numbers are decimal digits, with a "-" for those that may be negative;
-// decimals (dpr_, e_blur, e_sharpen, g_fp) may have a fraction (1.5) but no
+// decimals (dpr_, e_blur, e_sharpen, e_blur_faces, g_fp) may have a fraction (1.5) but no
 // exponent. Colours are hex: rgb, rrggbb or, where alpha is allowed,
 // rrggbbaa (ff opaque).
 //
@@ -49,8 +49,9 @@
 //	dpr_<x>      device pixel ratio, 1..4, decimals allowed (dpr_1.5); default 1
 //	c_<mode>     how the image meets w_ x h_: fit (default), fill, crop, pad, scale, limit
 //	g_<gravity>  center (default; centre is accepted too), north, north_east, east,
-//	             south_east, south, south_west, west, north_west, smart, or
-//	             fp_<x>:<y>, a focal point with x, y fractions 0..1 (g_fp_0.3:0.7)
+//	             south_east, south, south_west, west, north_west, smart, face,
+//	             faces, or fp_<x>:<y>, a focal point with x, y fractions 0..1
+//	             (g_fp_0.3:0.7)
 //	up_1         allow enlarging (up_0, the default, is accepted)
 //	bg_<colour>  background for c_pad and for flattening alpha; default white
 //	cr_<x>:<y>:<w>:<h>  crop this box first, in pixels of the image as displayed;
@@ -65,12 +66,23 @@
 //	limit  like fit, but never enlarges, even with up_1.
 //	fill   scale to cover the box, then cut the box out at g_ (g_smart: where
 //	       libvips' attention strategy finds the interest; g_fp: centred on the
-//	       focal point, kept inside the image).
+//	       focal point, kept inside the image; g_face, g_faces: see below).
 //	crop   no scaling: cut min(w_, width) x min(h_, height) out at g_. With
 //	       only w_ or only h_, only that side is cut.
 //	pad    fit inside the box, then centre the result on a canvas of exactly
 //	       the box, filled with bg_; compass gravities place it instead.
 //	scale  exactly the box, aspect ratio not kept.
+//
+// Face gravities use the faces the analysis found in the image (see
+// PlanConfig.Faces); they matter only to fill and crop, like g_smart, and
+// elsewhere (pad) they are center. g_face centres the cut on the largest
+// face (by box area), g_faces on the bounding box of all the faces, and the
+// cut contains that box whole whenever it is at least as large as the box
+// (rounded outwards to pixels), still kept inside the image. Faces cut away
+// by cr_ do not count. Without any face, g_face and g_faces are g_smart.
+// When a face effect (below) needs the faces, g_smart is g_faces too: the
+// faces must be placed when planning, before libvips would choose where to
+// cut by attention.
 //
 // With only one of w_ and h_, fill, pad and scale behave like fit. Without
 // up_1 no mode enlarges the image: fit, limit and pad keep its size when it
@@ -100,8 +112,24 @@
 //	e_sepia
 //	e_invert
 //	e_pixelate:<n>      block size, 2..256
+//	e_redeye            red-eye removal, in the eyes of the faces
+//	e_whiten[:<s>]      teeth whitening, strength 1..100, default 50
+//	e_blur_faces[:<sigma>]    gaussian blur of the faces, 0.1..100, default 15
+//	e_pixelate_faces[:<n>]    pixelation of the faces, block size 2..256, default 12
 //
 // A 0 argument (e_brightness:0) is accepted and means the effect is off.
+//
+// The last four are face effects: they act only on the faces the analysis
+// found in the source, mapped through every geometric step to the output
+// (Plan.Faces), and leave an image without faces as it is.
+//
+// Faces come from the analysis, in pixels of the source as displayed, and
+// are mapped in order through the crop box, the rotation, the flips, the
+// resize (per-axis factors), the extract and the embed, in continuous
+// coordinates where pixel (i, j) spans [i, i+1) x [j, j+1). Faces wholly
+// outside the image, the crop box or the extract are dropped, the boxes of
+// the others are clipped, and in the end rounded outwards to whole pixels;
+// keypoints are mapped but never clipped.
 //
 // Watermarks: an image overlay, a text, or both.
 //
@@ -140,8 +168,10 @@
 // order t, pg, cr, a, fl_h, fl_v, w, h, dpr, c, g, up, bg, e_ (in the order
 // above), l, lg, lo, lw, txt, tc, ts, q, f; numbers in their shortest form
 // (dpr_1.5, e_blur:4); colours as lower-case rrggbb, or rrggbbaa when not
-// opaque; defaults that are the zero value (up_0, pg_0, e_bw:128 as e_bw,
-// e_sharpen:1 as e_sharpen) left out; text percent-encoded with
+// opaque; defaults that are the zero value (up_0, pg_0) and the default
+// arguments of effects (e_bw:128 as e_bw, e_sharpen:1 as e_sharpen,
+// e_whiten:50 as e_whiten, e_blur_faces:15 as e_blur_faces,
+// e_pixelate_faces:12 as e_pixelate_faces) left out; text percent-encoded with
 // url.PathEscape, which escapes everything but ASCII letters, digits and
 // "-._~:@&=+$", commas and slashes included. Defaults given explicitly that
 // a field can tell from "not set" (c_fit, g_center, dpr_1) are kept, as they

@@ -102,6 +102,61 @@ var effects = []effect{
 		get:  func(e Effects) (bool, string) { return e.Invert, "" },
 	},
 	intEffect("pixelate", 2, 256, func(e *Effects) *int { return &e.Pixelate }),
+
+	// Face effects, after the others.
+	{
+		name: "redeye",
+		set:  func(e *Effects, _ string) bool { e.RedEye = true; return true },
+		get:  func(e Effects) (bool, string) { return e.RedEye, "" },
+	},
+	optionalIntEffect("whiten", "a strength", 1, 100, 50, func(e *Effects) *int { return &e.Whiten }),
+	{
+		name: "blur_faces", arg: "a sigma 0.1..100",
+		set: func(e *Effects, arg string) bool {
+			s, ok := float64(defaultBlurFaces), true
+			if arg != "" {
+				s, ok = parseDecimal(arg, 0.1, 100)
+			}
+			e.BlurFaces = s
+			return ok
+		},
+		get: func(e Effects) (bool, string) {
+			if e.BlurFaces == defaultBlurFaces {
+				return true, ""
+			}
+			return e.BlurFaces != 0, formatDecimal(e.BlurFaces)
+		},
+	},
+	optionalIntEffect("pixelate_faces", "a block size", 2, 256, 12, func(e *Effects) *int { return &e.PixelateFaces }),
+}
+
+// defaultBlurFaces is the sigma of e_blur_faces without an argument.
+const defaultBlurFaces = 15.0
+
+// optionalIntEffect is an effect with an optional integer argument in
+// [lo, hi] that defaults to def, left out of the canonical form when it is
+// def; off when 0.
+func optionalIntEffect(name, what string, lo, hi, def int, field func(*Effects) *int) effect {
+	return effect{
+		name: name,
+		arg:  what + " " + strconv.Itoa(lo) + ".." + strconv.Itoa(hi),
+		set: func(e *Effects, arg string) bool {
+			n, ok := def, true
+			if arg != "" {
+				n, ok = parseInt(arg, lo, hi)
+			}
+			*field(e) = n
+			return ok
+		},
+		get: func(e Effects) (bool, string) {
+			switch v := *field(&e); v {
+			case def:
+				return true, ""
+			default:
+				return v != 0, strconv.Itoa(v)
+			}
+		},
+	}
 }
 
 // intEffect is an effect with a required integer argument in [lo, hi],

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/transform"
 )
 
@@ -41,6 +42,13 @@ func FuzzParse(f *testing.F) {
 		"e_blur",
 		"g_fp_1:0",
 		"bg_ABC",
+		"w_300,h_300,c_fill,g_face,e_redeye,e_whiten",
+		"w_200,h_100,c_crop,g_faces,e_whiten:80,e_blur_faces:2.5,e_pixelate_faces:16",
+		"cr_10:20:300:400,a_270,fl_h,w_100,h_100,c_fill,g_smart,e_pixelate_faces",
+		"w_600,h_600,c_pad,g_face,e_blur_faces",
+		"e_whiten:50,e_blur_faces:15,e_pixelate_faces:12",
+		"e_whiten:0",
+		"g_facess",
 	} {
 		f.Add(s)
 	}
@@ -74,29 +82,51 @@ func checkPlans(t *testing.T, segment string, o transform.Options) {
 		{Format: transform.FormatPNG, Width: 1, Height: 1, HasAlpha: true},
 		{Format: transform.FormatTIFF, Width: 3, Height: 9000, Orientation: 8},
 	} {
-		p, err := transform.NewPlan(o, src, transform.PlanConfig{})
-		if err != nil || p.Original {
-			continue
+		checkPlan(t, segment, o, src, transform.PlanConfig{})
+		dw, dh := src.DisplayedSize()
+		w, h := float64(dw), float64(dh)
+		checkPlan(t, segment, o, src, transform.PlanConfig{Faces: []easel.Face{
+			{Box: easel.Box{X: 0.6 * w, Y: 0.3 * h, W: 0.2 * w, H: 0.25 * h}, Mouth: easel.Point{X: 0.7 * w, Y: 0.5 * h}},
+			{Box: easel.Box{X: -0.1 * w, Y: 0.9 * h, W: 0.3 * w, H: 0.3 * h}},
+		}})
+	}
+}
+
+// checkPlan plans o for src with cfg and checks the plan.
+func checkPlan(t *testing.T, segment string, o transform.Options, src transform.Source, cfg transform.PlanConfig) {
+	p, err := transform.NewPlan(o, src, cfg)
+	if err != nil || p.Original {
+		return
+	}
+	rw, rh := p.ResizeWidth, p.ResizeHeight
+	switch {
+	case p.Width < 1 || p.Height < 1:
+		t.Fatalf("%q on %+v: output %dx%d", segment, src, p.Width, p.Height)
+	case (rw == 0) != (rh == 0) || rw < 0 || rh < 0:
+		t.Fatalf("%q on %+v: resize %dx%d", segment, src, rw, rh)
+	case p.Format == transform.FormatAuto || !p.Format.IsOutput() || p.Quality < 1 || p.Quality > 100:
+		t.Fatalf("%q on %+v: format %q quality %d", segment, src, p.Format, p.Quality)
+	}
+	if e := p.Extract; e != nil {
+		if e.X < 0 || e.Y < 0 || e.W < 1 || e.H < 1 || rw > 0 && (e.X+e.W > rw || e.Y+e.H > rh) ||
+			e.W != p.Width || e.H != p.Height {
+			t.Fatalf("%q on %+v: extract %+v from %dx%d", segment, src, *e, rw, rh)
 		}
-		rw, rh := p.ResizeWidth, p.ResizeHeight
-		switch {
-		case p.Width < 1 || p.Height < 1:
-			t.Fatalf("%q on %+v: output %dx%d", segment, src, p.Width, p.Height)
-		case (rw == 0) != (rh == 0) || rw < 0 || rh < 0:
-			t.Fatalf("%q on %+v: resize %dx%d", segment, src, rw, rh)
-		case p.Format == transform.FormatAuto || !p.Format.IsOutput() || p.Quality < 1 || p.Quality > 100:
-			t.Fatalf("%q on %+v: format %q quality %d", segment, src, p.Format, p.Quality)
+	}
+	if e := p.Embed; e != nil {
+		if e.X < 0 || e.Y < 0 || e.W != p.Width || e.H != p.Height || rw > 0 && (e.X+rw > e.W || e.Y+rh > e.H) {
+			t.Fatalf("%q on %+v: embed %+v of %dx%d", segment, src, *e, rw, rh)
 		}
-		if e := p.Extract; e != nil {
-			if e.X < 0 || e.Y < 0 || e.W < 1 || e.H < 1 || rw > 0 && (e.X+e.W > rw || e.Y+e.H > rh) ||
-				e.W != p.Width || e.H != p.Height {
-				t.Fatalf("%q on %+v: extract %+v from %dx%d", segment, src, *e, rw, rh)
-			}
+	}
+	if len(p.Faces) > 0 && (!o.Effects.NeedsFaces() || len(cfg.Faces) == 0) {
+		t.Fatalf("%q on %+v: faces %+v", segment, src, p.Faces)
+	}
+	for _, f := range p.Faces {
+		if b := f.Box; b.X < 0 || b.Y < 0 || b.W < 1 || b.H < 1 || b.X+b.W > p.Width || b.Y+b.H > p.Height {
+			t.Fatalf("%q on %+v: face %+v in %dx%d", segment, src, b, p.Width, p.Height)
 		}
-		if e := p.Embed; e != nil {
-			if e.X < 0 || e.Y < 0 || e.W != p.Width || e.H != p.Height || rw > 0 && (e.X+rw > e.W || e.Y+rh > e.H) {
-				t.Fatalf("%q on %+v: embed %+v of %dx%d", segment, src, *e, rw, rh)
-			}
-		}
+	}
+	if p.SmartCrop && len(cfg.Faces) > 0 && o.CropBox == nil && (o.Effects.NeedsFaces() || o.Gravity.Type == transform.GravityFace) {
+		t.Fatalf("%q on %+v: smart crop although the faces are known", segment, src)
 	}
 }

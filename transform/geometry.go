@@ -3,8 +3,9 @@ package transform
 import "math"
 
 // layout sets the resize, extract and embed steps of p, and its output
-// size, for a working image of ww x wh (after the crop box and rotation).
-func (p *Plan) layout(o Options, ww, wh int) {
+// size, for a working image of ww x wh (after the crop box and rotation)
+// holding faces (in its coordinates), for g_face, g_faces and g_smart.
+func (p *Plan) layout(o Options, ww, wh int, faces []faceBox) {
 	dpr := o.DPR
 	if dpr == 0 {
 		dpr = 1
@@ -18,6 +19,7 @@ func (p *Plan) layout(o Options, ww, wh int) {
 		}
 	}
 	rw, rh := ww, wh // the size after resizing
+	target, hasTarget := faceTarget(o.Gravity.Type, faces, o.Effects.NeedsFaces())
 	p.Width, p.Height = ww, wh
 	switch {
 	case tw == 0 && th == 0:
@@ -29,10 +31,13 @@ func (p *Plan) layout(o Options, ww, wh int) {
 		if th > 0 {
 			eh = min(th, wh)
 		}
-		p.extract(o.Gravity, ww, wh, ew, eh)
+		p.extract(o.Gravity, ww, wh, ew, eh, target, hasTarget)
 	case mode == CropFill:
 		rw, rh = cover(ww, wh, tw, th, o.Upscale)
-		p.extract(o.Gravity, rw, rh, min(tw, rw), min(th, rh))
+		if hasTarget {
+			target = scaleFaces([]faceBox{target}, ww, wh, rw, rh)[0]
+		}
+		p.extract(o.Gravity, rw, rh, min(tw, rw), min(th, rh), target, hasTarget)
 	case mode == CropPad:
 		rw, rh = fit(ww, wh, tw, th, o.Upscale)
 		p.Width, p.Height = tw, th
@@ -59,15 +64,26 @@ func (p *Plan) layout(o Options, ww, wh int) {
 }
 
 // extract cuts ew x eh out of an image of w x h at gravity g, and makes it
-// the output size. It does nothing when the cut is the whole image.
-func (p *Plan) extract(g Gravity, w, h, ew, eh int) {
+// the output size. It does nothing when the cut is the whole image. With a
+// target (faces, in the coordinates of the w x h image), the cut is centred
+// on it and contains it whole when it is large enough; without one, g_face
+// and g_faces are g_smart.
+func (p *Plan) extract(g Gravity, w, h, ew, eh int, target faceBox, hasTarget bool) {
 	p.Width, p.Height = w, h
 	if ew == w && eh == h {
 		return
 	}
 	p.Width, p.Height = ew, eh
+	if hasTarget {
+		p.Extract = &Rect{
+			X: focusOffset(target.X0, target.X1, w, ew),
+			Y: focusOffset(target.Y0, target.Y1, h, eh),
+			W: ew, H: eh,
+		}
+		return
+	}
 	switch g.Type {
-	case GravitySmart:
+	case GravitySmart, GravityFace, GravityFaces:
 		p.Extract, p.SmartCrop = &Rect{W: ew, H: eh}, true
 	case GravityFocal:
 		p.Extract = &Rect{X: focal(g.X, w, ew), Y: focal(g.Y, h, eh), W: ew, H: eh}

@@ -34,7 +34,8 @@ var cropModes = map[string]CropMode{
 // message that names the offending item.
 //
 // Parse fills in no defaults except the arguments of effects (e_bw is
-// e_bw:128, e_sharpen is e_sharpen:1), so that Parse(o.String()) equals o.
+// e_bw:128, e_sharpen is e_sharpen:1, e_whiten is e_whiten:50, ...), so that
+// Parse(o.String()) equals o.
 func Parse(segment string) (Options, error) {
 	switch segment {
 	case "":
@@ -108,7 +109,7 @@ func (p *parser) item(item string) error {
 		}
 	case "g":
 		if o.Gravity, ok = parseGravity(value, false); !ok {
-			err = invalid(item, "gravity must be a compass point (north, north_east, ...), center, smart or fp_<x>:<y> with x, y in 0..1")
+			err = invalid(item, "gravity must be a compass point (north, north_east, ...), center, smart, face, faces or fp_<x>:<y> with x, y in 0..1")
 		}
 	case "up":
 		switch value {

@@ -21,6 +21,12 @@ type PlanConfig struct {
 	// given. Missing formats get jpeg 80, webp 80, avif 55, jxl 75, and 100
 	// for the lossless png and gif.
 	Quality map[Format]int
+	// Faces are the source's faces, in pixels of the image as displayed
+	// (after EXIF orientation), as the analysis found them; nil when unknown
+	// or none. They steer g_face and g_faces, and are mapped to the output
+	// (Plan.Faces) when an effect needs them. Coordinates are continuous:
+	// pixel (i, j) spans [i, i+1) x [j, j+1).
+	Faces []easel.Face
 }
 
 var white = Color{R: 255, G: 255, B: 255, A: 255}
@@ -81,7 +87,14 @@ func NewPlan(o Options, src Source, cfg PlanConfig) (Plan, error) {
 	if o.Rotate == 90 || o.Rotate == 270 {
 		ww, wh = wh, ww
 	}
-	p.layout(o, ww, wh)
+	var faces []faceBox
+	if len(cfg.Faces) > 0 {
+		faces = workingFaces(sourceFaces(cfg.Faces), o, dw, dh)
+	}
+	p.layout(o, ww, wh, faces)
+	if o.Effects.NeedsFaces() && len(faces) > 0 {
+		p.Faces = p.outputFaces(faces, ww, wh)
+	}
 
 	limit := cfg.MaxOutputPixels
 	if limit <= 0 {

@@ -104,6 +104,10 @@ func mergeEffects(dst *Effects, e Effects) {
 	set(&dst.Sepia, e.Sepia)
 	set(&dst.Invert, e.Invert)
 	set(&dst.Pixelate, e.Pixelate)
+	set(&dst.RedEye, e.RedEye)
+	set(&dst.Whiten, e.Whiten)
+	set(&dst.BlurFaces, e.BlurFaces)
+	set(&dst.PixelateFaces, e.PixelateFaces)
 }
 
 // mergeLayers merges the overlay and the text of o into r, and applies the

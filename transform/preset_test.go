@@ -17,6 +17,7 @@ func testPresets(t *testing.T) map[string]transform.Options {
 		"mono":      "e_grayscale,e_blur:2,up_1,fl_h",
 		"caption":   "txt_hello,tc_f00,lg_north",
 		"animation": "pg_all,f_gif",
+		"portrait":  "w_300,h_300,c_fill,g_face,e_redeye,e_whiten:30",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -42,6 +43,8 @@ func TestExpand(t *testing.T) {
 		{"lg moves both", "t_mark,txt_hi,lg_south", "l_" + testID + ",lg_south,lo_50,lw_20,txt_hi"},
 		{"text merge", "t_caption,txt_bye,ts_20", "lg_north,txt_bye,tc_ff0000,ts_20"},
 		{"page overrides", "t_animation,pg_2", "pg_2,f_gif"},
+		{"face effects merge", "t_portrait,e_whiten,e_blur_faces", "w_300,h_300,c_fill,g_face,e_redeye,e_whiten,e_blur_faces"},
+		{"face gravity overrides", "t_portrait,g_faces,e_pixelate_faces:8", "w_300,h_300,c_fill,g_faces,e_redeye,e_whiten:30,e_pixelate_faces:8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

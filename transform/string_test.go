@@ -24,6 +24,10 @@ func TestStringCanonical(t *testing.T) {
 				",lg_north,lo_7,lw_5,txt_hi,tc_ff0000,ts_40,q_9,f_png"},
 		{"effects in field order", "e_pixelate:4,e_invert,e_sepia,e_tint:ABC,e_hue:5,e_saturation:6,e_contrast:7,e_brightness:8,e_sharpen,e_blur:1.50,e_bw,e_grayscale",
 			"e_grayscale,e_bw,e_blur:1.5,e_sharpen,e_brightness:8,e_contrast:7,e_saturation:6,e_hue:5,e_tint:aabbcc,e_sepia,e_invert,e_pixelate:4"},
+		{"face effects after the others", "e_pixelate_faces:3,e_blur_faces:2,e_whiten:70,e_redeye,e_pixelate:4,e_grayscale",
+			"e_grayscale,e_pixelate:4,e_redeye,e_whiten:70,e_blur_faces:2,e_pixelate_faces:3"},
+		{"face effect default arguments", "e_pixelate_faces:12,e_blur_faces:15.0,e_whiten:50", "e_whiten,e_blur_faces,e_pixelate_faces"},
+		{"face gravities", "g_faces,c_fill,w_1,h_1", "w_1,h_1,c_fill,g_faces"},
 		{"effect arguments", "e_bw:128,e_sharpen:1.0,e_blur:04", "e_bw,e_blur:4,e_sharpen"},
 		{"effect non-default arguments", "e_bw:0,e_sharpen:0.5", "e_bw:0,e_sharpen:0.5"},
 		{"numbers shortest", "dpr_1.50,w_007,g_fp_0.50:1.0", "w_7,dpr_1.5,g_fp_0.5:1"},
@@ -72,6 +76,12 @@ func TestRoundTrip(t *testing.T) {
 			Grayscale: true, BW: true, BWThreshold: 17, Blur: 0.1, Sharpen: 9.99,
 			Brightness: -1, Contrast: 100, Saturation: -100, Hue: 360,
 			Tint: color(0xde, 0xad, 0xbe, 255), Sepia: true, Invert: true, Pixelate: 2,
+		}}},
+		{"face effects", transform.Options{Gravity: transform.Gravity{Type: transform.GravityFace}, Effects: transform.Effects{
+			RedEye: true, Whiten: 1, BlurFaces: 99.5, PixelateFaces: 256,
+		}}},
+		{"face effect defaults", transform.Options{Gravity: transform.Gravity{Type: transform.GravityFaces}, Effects: transform.Effects{
+			Whiten: 50, BlurFaces: 15, PixelateFaces: 12,
 		}}},
 		{"default effect arguments", transform.Options{Effects: transform.Effects{BW: true, BWThreshold: 128, Sharpen: 1}}},
 		{"overlay", transform.Options{Overlay: &transform.Overlay{

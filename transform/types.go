@@ -250,6 +250,9 @@ type Output struct {
 	Width  int
 	Height int
 	Pages  int // frames in Data, 1 unless an animation was kept
+	// Faces is how many faces the face operations (g_face, g_faces, face
+	// effects) had to work with; -1 when the operations use no faces.
+	Faces int
 }
 
 // ContentType is the MIME type of an output format.

@@ -153,8 +153,8 @@ var compassGravities = map[string]GravityType{
 	"north_west": GravityNorthWest,
 }
 
-// parseGravity parses a g_ value: a compass gravity, "smart", or
-// "fp_<x>:<y>". With compassOnly (lg_), only compass gravities are accepted.
+// parseGravity parses a g_ value: a compass gravity, "smart", "face",
+// "faces" or "fp_<x>:<y>". With compassOnly (lg_), only compass gravities are accepted.
 func parseGravity(s string, compassOnly bool) (Gravity, bool) {
 	if t, ok := compassGravities[s]; ok {
 		return Gravity{Type: t}, true
@@ -162,8 +162,9 @@ func parseGravity(s string, compassOnly bool) (Gravity, bool) {
 	if compassOnly {
 		return Gravity{}, false
 	}
-	if s == string(GravitySmart) {
-		return Gravity{Type: GravitySmart}, true
+	switch t := GravityType(s); t {
+	case GravitySmart, GravityFace, GravityFaces:
+		return Gravity{Type: t}, true
 	}
 	point, ok := strings.CutPrefix(s, string(GravityFocal)+"_")
 	if !ok {

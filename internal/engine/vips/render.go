@@ -457,6 +457,9 @@ func (r *renderer) finish(img *govips.ImageRef) error {
 	if err := applyEffects(img, p.Effects); err != nil {
 		return err
 	}
+	if err := r.faceEffects(img); err != nil {
+		return err
+	}
 	if err := ctxErr(r.ctx); err != nil {
 		return err
 	}
