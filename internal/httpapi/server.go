@@ -20,6 +20,8 @@ type Config struct {
 type Checker struct {
 	Name string
 	Ping func(ctx context.Context) error
+	// Detail, when set, is shown instead of "ok" (which detector is in use).
+	Detail string
 }
 
 // Deps are the services the handler serves.
@@ -27,10 +29,13 @@ type Deps struct {
 	Assets   *processing.Assets
 	Delivery *processing.Delivery
 	Keys     *processing.Keys
-	Tasks    *processing.Tasks // nil: no task endpoints
-	Ready    []Checker
-	Metrics  *Metrics
-	Log      *slog.Logger
+	Tasks    *processing.Tasks   // nil: no task endpoints
+	Similar  *processing.Similar // nil: no near-duplicate search
+	// AnalyzeUploads analyses uploads unless they say ?analyze=false.
+	AnalyzeUploads bool
+	Ready          []Checker
+	Metrics        *Metrics
+	Log            *slog.Logger
 }
 
 type server struct {
@@ -46,6 +51,9 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("GET /v1/assets", s.authed(s.listAssets))
 	mux.HandleFunc("GET /v1/assets/{id}", s.authed(s.getAsset))
 	mux.HandleFunc("DELETE /v1/assets/{id}", s.authed(s.deleteAsset))
+	if s.Similar != nil {
+		mux.HandleFunc("GET /v1/assets/{id}/similar", s.authed(s.similarAssets))
+	}
 	if s.Tasks != nil {
 		mux.HandleFunc("POST /v1/assets/{id}/tasks", s.authed(s.createAssetTask))
 		mux.HandleFunc("GET /v1/tasks/{id}", s.authed(s.getTask))
@@ -117,6 +125,9 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		checks[c.Name] = "ok"
+		if c.Detail != "" {
+			checks[c.Name] = c.Detail
+		}
 	}
 	state := "ready"
 	if status != http.StatusOK {

@@ -60,6 +60,7 @@ type Rendered struct {
 	ETag        string // quoted
 	Vary        bool   // the format was negotiated from Accept
 	Layer       string // what answered: memory, store or render
+	Faces       int    // faces the face operations used; -1: none asked for, or not known (a stored variant)
 	tenantID    string
 }
 
@@ -206,7 +207,10 @@ func (d *Delivery) render(ctx context.Context, res *Resolved) (*Rendered, error)
 	if d.cfg.StoreVariants && !res.opts.Original {
 		variantKey = VariantKey(res.asset.ID, res.canonical)
 		if data, err := readBlob(ctx, d.blobs, variantKey); err == nil {
-			out := &Rendered{Data: data, ContentType: sniffFormat(data).ContentType(), ETag: res.ETag, Layer: "store", tenantID: res.asset.TenantID}
+			out := &Rendered{Data: data, ContentType: sniffFormat(data).ContentType(), ETag: res.ETag, Layer: "store", Faces: -1, tenantID: res.asset.TenantID}
+			if NeedsFaces(res.opts) && res.asset.Analysis != nil {
+				out.Faces = len(res.asset.Analysis.Faces)
+			}
 			d.obs.CacheHit("store")
 			d.cache.add(res.key, out)
 			return out, nil
@@ -227,7 +231,7 @@ func (d *Delivery) render(ctx context.Context, res *Resolved) (*Rendered, error)
 	if err != nil {
 		return nil, err
 	}
-	r := &Rendered{Data: out.Data, ContentType: out.Format.ContentType(), ETag: res.ETag, Layer: "render", tenantID: res.asset.TenantID}
+	r := &Rendered{Data: out.Data, ContentType: out.Format.ContentType(), ETag: res.ETag, Layer: "render", Faces: out.Faces, tenantID: res.asset.TenantID}
 	d.cache.add(res.key, r)
 	if variantKey != "" {
 		select {

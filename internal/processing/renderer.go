@@ -20,13 +20,58 @@ type Renderer struct {
 	meta           easel.MetaStore
 	blobs          easel.BlobStore
 	engine         Engine
+	detector       FaceDetector // nil: faces come only from analyses
 	plan           transform.PlanConfig
 	maxOutputBytes int
 }
 
-// NewRenderer returns a Renderer.
-func NewRenderer(meta easel.MetaStore, blobs easel.BlobStore, engine Engine, plan transform.PlanConfig, maxOutputBytes int) *Renderer {
-	return &Renderer{meta: meta, blobs: blobs, engine: engine, plan: plan, maxOutputBytes: maxOutputBytes}
+// AnalysisSide is the long side of the raster faces are detected on: large
+// enough for small faces in group photos, small enough for shrink-on-load.
+const AnalysisSide = 1024
+
+// NewRenderer returns a Renderer. detector may be nil.
+func NewRenderer(meta easel.MetaStore, blobs easel.BlobStore, engine Engine, detector FaceDetector, plan transform.PlanConfig, maxOutputBytes int) *Renderer {
+	return &Renderer{meta: meta, blobs: blobs, engine: engine, detector: detector, plan: plan, maxOutputBytes: maxOutputBytes}
+}
+
+// NeedsFaces reports whether operations use faces.
+func NeedsFaces(o transform.Options) bool {
+	return o.Gravity.Type == transform.GravityFace || o.Gravity.Type == transform.GravityFaces || o.Effects.NeedsFaces()
+}
+
+// Faces returns the asset's faces in displayed pixels: from its analysis
+// when it has one, else detected now on original.
+func (r *Renderer) Faces(ctx context.Context, a easel.Asset, original []byte) ([]easel.Face, error) {
+	if a.Analysis != nil {
+		return a.Analysis.Faces, nil
+	}
+	if r.detector == nil {
+		return nil, nil
+	}
+	pix, w, h, err := r.engine.Raster(ctx, original, AnalysisSide)
+	if err != nil {
+		return nil, err
+	}
+	faces, err := r.detector.Detect(ctx, pix, w, h)
+	if err != nil {
+		return nil, err
+	}
+	return ScaleFaces(faces, float64(a.Width)/float64(w), float64(a.Height)/float64(h)), nil
+}
+
+// ScaleFaces maps faces found on a raster to displayed pixels.
+func ScaleFaces(faces []easel.Face, sx, sy float64) []easel.Face {
+	out := make([]easel.Face, len(faces))
+	p := func(q easel.Point) easel.Point { return easel.Point{X: q.X * sx, Y: q.Y * sy} }
+	for i, f := range faces {
+		out[i] = easel.Face{
+			Box:        easel.Box{X: f.Box.X * sx, Y: f.Box.Y * sy, W: f.Box.W * sx, H: f.Box.H * sy},
+			Confidence: f.Confidence,
+			RightEye:   p(f.RightEye), LeftEye: p(f.LeftEye), Nose: p(f.Nose),
+			Mouth: p(f.Mouth), RightEar: p(f.RightEar), LeftEar: p(f.LeftEar),
+		}
+	}
+	return out
 }
 
 // VariantKey is the blob key of the rendering of an asset with canonical
@@ -50,7 +95,7 @@ func (r *Renderer) LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, err
 // request's Accept header, for f_auto ("" outside a request).
 func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error) {
 	if opts.Original {
-		return transform.Output{Data: original, Format: transform.Format(a.Format), Width: a.Width, Height: a.Height, Pages: a.Pages}, nil
+		return transform.Output{Data: original, Format: transform.Format(a.Format), Width: a.Width, Height: a.Height, Pages: a.Pages, Faces: -1}, nil
 	}
 	src, err := r.engine.Probe(original)
 	if err != nil {
@@ -58,6 +103,14 @@ func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, o
 	}
 	cfg := r.plan
 	cfg.Accept = accept
+	faces := -1
+	if NeedsFaces(opts) {
+		found, err := r.Faces(ctx, a, original)
+		if err != nil {
+			return transform.Output{}, err
+		}
+		cfg.Faces, faces = found, len(found)
+	}
 	plan, err := transform.NewPlan(opts, src, cfg)
 	if err != nil {
 		return transform.Output{}, err
@@ -79,6 +132,7 @@ func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, o
 	if err != nil {
 		return out, err
 	}
+	out.Faces = faces
 	if len(out.Data) > r.maxOutputBytes {
 		return transform.Output{}, easel.Errorf(easel.CodeTooLarge, "the rendered image is %d bytes; the limit is %d", len(out.Data), r.maxOutputBytes)
 	}

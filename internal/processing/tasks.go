@@ -140,6 +140,18 @@ func (s *Tasks) Submit(ctx context.Context, tenantID string, reqs []TaskRequest,
 	return b, tasks, nil
 }
 
+// SubmitAnalysis queues the analysis of an asset (faces, hashes, colours).
+func (s *Tasks) SubmitAnalysis(ctx context.Context, a easel.Asset) (easel.Task, error) {
+	now := time.Now().UTC()
+	t := easel.Task{ID: easel.NewID(), TenantID: a.TenantID, AssetID: a.ID, Kind: easel.TaskAnalyze, Ops: []string{},
+		State: easel.TaskAccepted, CreatedAt: now, UpdatedAt: now}
+	if err := s.tasks.CreateTasks(ctx, nil, []easel.Task{t}); err != nil {
+		return t, err
+	}
+	s.publish(ctx, &t)
+	return t, nil
+}
+
 func prefixItem(batch bool, i int, err error) error {
 	if !batch {
 		return err

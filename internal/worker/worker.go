@@ -47,24 +47,24 @@ type Config struct {
 
 // Worker consumes tasks.
 type Worker struct {
-	cfg       Config
-	queue     easel.Queue
-	meta      easel.MetaStore
-	tasks     easel.TaskStore
-	blobs     easel.BlobStore
-	loader    Loader
-	processor Processor
-	log       *slog.Logger
+	cfg        Config
+	queue      easel.Queue
+	meta       easel.MetaStore
+	tasks      easel.TaskStore
+	blobs      easel.BlobStore
+	loader     Loader
+	processors map[string]Processor // by task kind
+	log        *slog.Logger
 
 	// hctx is the handlers' context, cancelled when draining runs out of time.
 	hctx    context.Context
 	hcancel context.CancelFunc
 }
 
-// New returns a Worker.
-func New(cfg Config, q easel.Queue, meta easel.MetaStore, tasks easel.TaskStore, blobs easel.BlobStore, loader Loader, p Processor, log *slog.Logger) *Worker {
+// New returns a Worker running each task kind with its processor.
+func New(cfg Config, q easel.Queue, meta easel.MetaStore, tasks easel.TaskStore, blobs easel.BlobStore, loader Loader, processors map[string]Processor, log *slog.Logger) *Worker {
 	hctx, hcancel := context.WithCancel(context.Background())
-	return &Worker{cfg: cfg, queue: q, meta: meta, tasks: tasks, blobs: blobs, loader: loader, processor: p, log: log, hctx: hctx, hcancel: hcancel}
+	return &Worker{cfg: cfg, queue: q, meta: meta, tasks: tasks, blobs: blobs, loader: loader, processors: processors, log: log, hctx: hctx, hcancel: hcancel}
 }
 
 // Run consumes tasks until ctx is done, then stops fetching and gives the
@@ -180,7 +180,11 @@ func (w *Worker) run(ctx context.Context, t *easel.Task) ([]easel.TaskOutput, st
 	t.Timings.Download = easel.Millis(time.Since(start))
 
 	start = time.Now()
-	results, err := w.processor.Process(ctx, *t, a, original)
+	p, ok := w.processors[t.Kind]
+	if !ok {
+		return nil, stageProcess, easel.Errorf(easel.CodeInvalidArgument, "no processor for task kind %q", t.Kind)
+	}
+	results, err := p.Process(ctx, *t, a, original)
 	if err != nil {
 		return nil, stageProcess, err
 	}
