@@ -26,4 +26,13 @@
 // round-trip to the nanosecond, empty Outputs and a nil Error to read back
 // nil, UpdateTask to tell a missing task (easel.CodeNotFound) from a state
 // mismatch (false, nil), and lists of a missing task to be empty.
+//
+// A backend that is also an easel.AnalysisStore runs RunAnalysis, with a
+// constructor returning an AnalysisStore. It expects analyses to round-trip
+// exactly (nil and empty lists kept apart; hashes read back in lower case;
+// empty hashes allowed and never found as similar), GetAsset and ListAssets
+// to carry the analysis (nil without one), SimilarAssets to return exactly
+// what a brute-force scan does (maxDistance 0..16, limit defaulting to 20
+// and capped at 200, ties by asset ID), and deleting an asset to delete its
+// analysis.
 package metatest

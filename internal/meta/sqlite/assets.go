@@ -18,6 +18,12 @@ const (
 
 const assetColumns = "id, tenant_id, sha256, format, width, height, pages, bytes, name, exif, created_at"
 
+// selectAssets reads assets with their analysis, if any (scanAsset): one
+// primary-key lookup more per asset than the assets table alone.
+const selectAssets = "SELECT a.id, a.tenant_id, a.sha256, a.format, a.width, a.height, a.pages, a.bytes, a.name, a.exif, a.created_at, " +
+	"an.faces, an.detector, an.phash, an.dhash, an.blurhash, an.colors, an.analyzed_at " +
+	"FROM assets a LEFT JOIN asset_analysis an ON an.asset_id = a.id "
+
 // CreateAsset stores a. An existing ID is refused with
 // easel.CodeInvalidArgument; a missing tenant gives easel.CodeNotFound.
 func (s *Store) CreateAsset(ctx context.Context, a easel.Asset) error {
@@ -52,7 +58,7 @@ func (s *Store) CreateAsset(ctx context.Context, a easel.Asset) error {
 
 // GetAsset returns the asset with the given ID, whichever tenant owns it.
 func (s *Store) GetAsset(ctx context.Context, id string) (easel.Asset, error) {
-	a, err := scanAsset(s.read.QueryRowContext(ctx, "SELECT "+assetColumns+" FROM assets WHERE id = ?", id))
+	a, err := scanAsset(s.read.QueryRowContext(ctx, selectAssets+"WHERE a.id = ?", id))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return easel.Asset{}, easel.Errorf(easel.CodeNotFound, "asset %s not found", id)
@@ -74,14 +80,14 @@ func (s *Store) ListAssets(ctx context.Context, tenantID string, page easel.List
 	case limit > MaxPageLimit:
 		limit = MaxPageLimit
 	}
-	query := "SELECT " + assetColumns + " FROM assets WHERE tenant_id = ? ORDER BY id DESC LIMIT ?"
+	query := selectAssets + "WHERE a.tenant_id = ? ORDER BY a.id DESC LIMIT ?"
 	args := []any{tenantID, limit + 1}
 	if page.Cursor != "" {
 		after, err := decodeCursor(page.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		query = "SELECT " + assetColumns + " FROM assets WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?"
+		query = selectAssets + "WHERE a.tenant_id = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?"
 		args = []any{tenantID, after, limit + 1}
 	}
 
@@ -110,7 +116,8 @@ func (s *Store) ListAssets(ctx context.Context, tenantID string, page easel.List
 	return assets, next, nil
 }
 
-// DeleteAsset removes the asset and reports how many assets, of any tenant,
+// DeleteAsset removes the asset, with its analysis and pHash bands
+// (ON DELETE CASCADE), and reports how many assets, of any tenant,
 // still reference the same original (SHA256).
 func (s *Store) DeleteAsset(ctx context.Context, id string) (int, error) {
 	var remaining int
@@ -136,14 +143,17 @@ func (s *Store) DeleteAsset(ctx context.Context, id string) (int, error) {
 	return remaining, nil
 }
 
+// scanAsset reads a row of selectAssets.
 func scanAsset(sc scanner) (easel.Asset, error) {
 	var (
 		a       easel.Asset
 		exif    sql.NullString
 		created int64
+		an      analysisCols
 	)
-	if err := sc.Scan(&a.ID, &a.TenantID, &a.SHA256, &a.Format, &a.Width, &a.Height, &a.Pages,
-		&a.Bytes, &a.Name, &exif, &created); err != nil {
+	dest := append([]any{&a.ID, &a.TenantID, &a.SHA256, &a.Format, &a.Width, &a.Height, &a.Pages,
+		&a.Bytes, &a.Name, &exif, &created}, an.dest()...)
+	if err := sc.Scan(dest...); err != nil {
 		return easel.Asset{}, err
 	}
 	if exif.Valid {
@@ -155,5 +165,10 @@ func scanAsset(sc scanner) (easel.Asset, error) {
 		}
 	}
 	a.CreatedAt = fromNanos(created)
+	analysis, err := an.analysis()
+	if err != nil {
+		return easel.Asset{}, fmt.Errorf("asset %s: %w", a.ID, err)
+	}
+	a.Analysis = analysis
 	return a, nil
 }

@@ -37,4 +37,24 @@
 // back nil. A tenant's webhook secret is the hex column tenants.webhook_secret.
 // UpdateTask is a single compare-and-set UPDATE on the write connection; it
 // tells a missing task (easel.CodeNotFound) from a state mismatch (false, nil).
+//
+// # Analyses and near duplicates
+//
+// The Store is also an easel.AnalysisStore (migration 0003). An analysis is
+// a row of asset_analysis (faces and colours as JSON text, the 64-bit
+// hashes as BIGINTs with the same bits), deleted with its asset (ON DELETE
+// CASCADE; foreign keys are on). GetAsset and ListAssets fill
+// Asset.Analysis by a LEFT JOIN on its primary key, nil when there is none.
+//
+// SimilarAssets uses multi-index hashing instead of a scan: SetAnalysis
+// also writes the pHash's four 16-bit bands to phash_bands, one row each
+// with the full pHash, indexed by (tenant_id, band, value, phash,
+// asset_id). Two hashes within d ≤ 16 bits agree to within ⌊d/4⌋ bits on at
+// least one band, so a search reads, per band, the rows of the values within
+// ⌊d/4⌋ bits of the query's (1, 17, 137, 697 or 2,517 values per band for
+// ⌊d/4⌋ = 0..4) from the covering index in one UNION ALL query, and keeps
+// the candidates truly within d. With a million uniformly random hashes in
+// one tenant, d = 8 reads about 8,000 candidates (BenchmarkSimilar1M: about
+// 9 ms here); the cost grows with the number of hashes and steeply with d
+// (d = 16: about 150,000 candidates, 170 ms).
 package sqlite

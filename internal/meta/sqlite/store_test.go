@@ -214,3 +214,48 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestAnalysisConformance(t *testing.T) {
+	t.Parallel()
+	metatest.RunAnalysis(t, func(t *testing.T) metatest.AnalysisStore {
+		s, _ := open(t)
+		return s
+	})
+}
+
+// TestDeleteAssetRemovesAnalysisRows checks, in the tables themselves,
+// that deleting an asset takes its analysis and pHash bands with it
+// (foreign keys are on, so ON DELETE CASCADE runs).
+func TestDeleteAssetRemovesAnalysisRows(t *testing.T) {
+	t.Parallel()
+	s, path := open(t)
+	t.Cleanup(func() { s.Close() })
+	ctx := t.Context()
+	tn := easel.Tenant{ID: easel.NewID(), Name: "acme", CreatedAt: time.Now()}
+	require.NoError(t, s.CreateTenant(ctx, tn))
+	var ids []string
+	for range 2 {
+		a := easel.Asset{ID: easel.NewID(), TenantID: tn.ID, SHA256: "abc", Format: "png", Width: 1, Height: 1, Pages: 1, Bytes: 1, CreatedAt: time.Now()}
+		require.NoError(t, s.CreateAsset(ctx, a))
+		require.NoError(t, s.SetAnalysis(ctx, a.ID, easel.Analysis{PHash: "0123456789abcdef", DHash: "fedcba9876543210", AnalyzedAt: time.Now()}))
+		ids = append(ids, a.ID)
+	}
+
+	db, err := sql.Open("sqlite", path+"?_pragma=query_only(1)")
+	require.NoError(t, err)
+	defer db.Close()
+	count := func(table, id string) int {
+		var n int
+		require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM "+table+" WHERE asset_id = ?", id).Scan(&n))
+		return n
+	}
+	require.Equal(t, 1, count("asset_analysis", ids[0]))
+	require.Equal(t, 4, count("phash_bands", ids[0]))
+
+	_, err = s.DeleteAsset(ctx, ids[0])
+	require.NoError(t, err)
+	require.Zero(t, count("asset_analysis", ids[0]))
+	require.Zero(t, count("phash_bands", ids[0]))
+	require.Equal(t, 1, count("asset_analysis", ids[1]), "the other asset keeps its analysis")
+	require.Equal(t, 4, count("phash_bands", ids[1]))
+}
