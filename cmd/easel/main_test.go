@@ -81,7 +81,11 @@ func startRole(t *testing.T, role, data string, env ...string) *server {
 		args = append(args, "--addr", "127.0.0.1:0")
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
+	// The face model lives in the repository's third_party/vision (make
+	// vision-deps); the relative default would resolve from cmd/easel.
+	vision, err := filepath.Abs(filepath.Join("..", "..", "third_party", "vision"))
+	require.NoError(t, err)
+	cmd.Env = append(append(os.Environ(), "EASEL_VISION_DIR="+vision), env...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	s := &server{cmd: cmd, data: data, bin: bin, stderr: &bytes.Buffer{}, done: make(chan error, 1)}

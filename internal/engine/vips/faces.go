@@ -1,6 +1,7 @@
 package vips
 
 import (
+	"errors"
 	"image"
 
 	govips "github.com/davidbyttow/govips/v2/vips"
@@ -16,6 +17,11 @@ func (r *renderer) faceEffects(img *govips.ImageRef) error {
 	fx := r.p.Effects
 	if !fx.NeedsFaces() || len(r.p.Faces) == 0 {
 		return nil
+	}
+	// Regions are read out of order, which a shrink-on-load pipeline
+	// (sequential) cannot serve: read it once, top to bottom, into memory.
+	if err := materialize(img); err != nil {
+		return err
 	}
 	for _, f := range r.p.Faces {
 		box, ok := clipRect(f.Box, img.Width(), img.Height())
@@ -66,7 +72,7 @@ func (r *renderer) retouch(img *govips.ImageRef) error {
 	}
 	raw, err := sub.ToBytes()
 	if err != nil {
-		return err
+		return failed("decode", errors.New("")) // see Raster
 	}
 	bands := sub.Bands()
 	n := area.W * area.H
@@ -157,4 +163,37 @@ func shiftFace(f transform.FaceRegion, dx, dy int) transform.FaceRegion {
 	f.LeftEye = transform.PointF{X: f.LeftEye.X + fx, Y: f.LeftEye.Y + fy}
 	f.Mouth = transform.PointF{X: f.Mouth.X + fx, Y: f.Mouth.Y + fy}
 	return f
+}
+
+// materialize replaces img's pipeline by its pixels in memory: one
+// sequential read, then random access for what follows.
+func materialize(img *govips.ImageRef) error {
+	raw, err := img.ToBytes()
+	if err != nil {
+		return failed("decode", errors.New("")) // see Raster
+	}
+	w, h, bands := img.Width(), img.Height(), img.Bands()
+	if bands != 3 && bands != 4 || len(raw) != w*h*bands {
+		return nil // not 8-bit RGB(A): regions will be read from the pipeline
+	}
+	nrgba := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < w*h; i++ {
+		copy(nrgba.Pix[i*4:i*4+3], raw[i*bands:i*bands+3])
+		nrgba.Pix[i*4+3] = 255
+		if bands == 4 {
+			nrgba.Pix[i*4+3] = raw[i*4+3]
+		}
+	}
+	mem, err := govips.NewImageFromGoImage(nrgba)
+	if err != nil {
+		return failed("materialize", err)
+	}
+	defer mem.Close()
+	if bands == 3 {
+		if err := mem.ExtractBand(0, 3); err != nil {
+			return failed("materialize", err)
+		}
+	}
+	// mem covers img entirely: insert serves every region from it alone.
+	return img.Insert(mem, 0, 0, false, nil)
 }

@@ -2,6 +2,7 @@ package vips
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -57,7 +58,9 @@ func (e *Engine) Raster(ctx context.Context, data []byte, maxSide int) (pix []by
 		}
 		raw, err := img.ToBytes()
 		if err != nil {
-			return nil, 0, 0, failed("decode", err)
+			// govips gives no libvips message here; pulling the pixels of a
+			// header that probed fine fails on the input.
+			return nil, 0, 0, failed("decode", errors.New(""))
 		}
 		if len(raw) != img.Width()*img.Height()*3 {
 			return nil, 0, 0, easel.Errorf(easel.CodeInternal, "raster of %d bytes for %dx%d", len(raw), img.Width(), img.Height())
