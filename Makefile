@@ -61,10 +61,10 @@ fuzz: deps-test
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=60s ./transform/
 
 bench: deps-bench build
-	$(GO) run ./internal/bench --bin $(BIN)
+	$(GO) run ./internal/bench --bin $(BIN) --write docs/BENCHMARKS.md
 
 bench-vision: deps-test vision-deps
-	$(GO) run ./internal/bench --suite vision
+	$(GO) run ./internal/bench --suite vision --write docs/BENCHMARKS.md
 
 clean:
 	rm -rf bin

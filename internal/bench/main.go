@@ -27,7 +27,7 @@ import (
 var (
 	binFlag     = flag.String("bin", "bin/easel", "easel binary")
 	testdata    = flag.String("testdata", "../shared/testdata", "shared test image corpus")
-	writeFlag   = flag.String("write", "", "markdown file whose bench section to replace (between <!-- bench:start --> and <!-- bench:end -->)")
+	writeFlag   = flag.String("write", "", "markdown file whose section to replace (between <!-- bench:start --> and <!-- bench:end -->, or bench-vision for --suite vision)")
 	durationArg = flag.Duration("duration", 10*time.Second, "duration of each wrk run")
 	quick       = flag.Bool("quick", false, "fewer repetitions, for a smoke run")
 	suite       = flag.String("suite", "all", "what to measure: render, tasks, all (these two), or vision")
@@ -71,7 +71,11 @@ func main() {
 	}
 	fmt.Print(out.String())
 	if *writeFlag != "" {
-		if err := replaceSection(*writeFlag, out.String()); err != nil {
+		section := "bench"
+		if *suite == "vision" {
+			section = "bench-vision"
+		}
+		if err := replaceSection(*writeFlag, section, out.String()); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -446,13 +450,13 @@ func vipsVersion() string {
 	return strings.TrimSpace(string(out))
 }
 
-// replaceSection writes body between the bench markers of the file.
-func replaceSection(file, body string) error {
+// replaceSection writes body between the file's markers of the section.
+func replaceSection(file, section, body string) error {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	const start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+	start, end := "<!-- "+section+":start -->", "<!-- "+section+":end -->"
 	s := string(b)
 	i, j := strings.Index(s, start), strings.Index(s, end)
 	if i < 0 || j < i {

@@ -25,9 +25,11 @@ type Renderer struct {
 	maxOutputBytes int
 }
 
-// AnalysisSide is the long side of the raster faces are detected on: large
-// enough for small faces in group photos, small enough for shrink-on-load.
-const AnalysisSide = 1024
+// AnalysisSide is the long side of the raster faces are detected on and
+// hashes computed from. BlazeFace infers at 256 px and pigo at up to 640,
+// so 512 loses nothing, and it lets JPEG shrink-on-load decode at 1/8 for
+// photos up to 16 MP.
+const AnalysisSide = 512
 
 // NewRenderer returns a Renderer. detector may be nil.
 func NewRenderer(meta easel.MetaStore, blobs easel.BlobStore, engine Engine, detector FaceDetector, plan transform.PlanConfig, maxOutputBytes int) *Renderer {
