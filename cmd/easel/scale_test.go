@@ -137,7 +137,7 @@ func TestWorkersKilledMidRun(t *testing.T) {
 	time.Sleep(3 * time.Second) // a late duplicate would show now (AckWait is 2s)
 	mu.Lock()
 	defer mu.Unlock()
-	require.Len(t, succeeded, 200)
+	require.Len(t, succeeded, 200+len(assets), "the batch, and each upload's analysis")
 	for id, n := range succeeded {
 		require.Equal(t, 1, n, "task %s succeeded %d times", id, n)
 	}
