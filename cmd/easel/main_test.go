@@ -3,13 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"image"
 	_ "image/jpeg"
 	_ "image/png"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"os/exec"
@@ -141,25 +139,10 @@ func (s *server) easel(t *testing.T, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// upload uploads a file as multipart field "file".
 func (s *server) upload(t *testing.T, path string) (int, map[string]any) {
 	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, err := mw.CreateFormFile("file", filepath.Base(path))
-	require.NoError(t, err)
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	_, _ = fw.Write(data)
-	require.NoError(t, mw.Close())
-	req, _ := http.NewRequest("POST", s.base+"/v1/assets", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+s.apiKey)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var m map[string]any
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&m))
-	return resp.StatusCode, m
+	return s.uploadWith(t, path, "")
 }
 
 func (s *server) get(t *testing.T, path string, header ...string) (*http.Response, []byte) {

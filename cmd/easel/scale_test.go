@@ -42,6 +42,20 @@ func startCluster(t *testing.T, workers int, env ...string) *cluster {
 	return c
 }
 
+// waitBatch polls the batch until it is done and returns its counts.
+func (c *cluster) waitBatch(t *testing.T, id string, within time.Duration) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		counts, done := c.batchState(t, id)
+		if done {
+			return counts
+		}
+		require.True(t, time.Now().Before(deadline), "batch not done: %v", counts)
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // batchState returns the batch's counts and whether it is done.
 func (c *cluster) batchState(t *testing.T, id string) (map[string]any, bool) {
 	status, b := c.api.apiCall(t, "GET", "/v1/batches/"+id, nil)
@@ -124,16 +138,8 @@ func TestWorkersKilledMidRun(t *testing.T) {
 	waitEvents(90)
 	require.NoError(t, c.workers[1].cmd.Process.Kill())
 
-	deadline := time.Now().Add(120 * time.Second)
-	for {
-		counts, done := c.batchState(t, batchID)
-		if done {
-			require.EqualValues(t, 200, counts["succeeded"], "%v", counts)
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "batch not done: %v", counts)
-		time.Sleep(200 * time.Millisecond)
-	}
+	counts := c.waitBatch(t, batchID, 120*time.Second)
+	require.EqualValues(t, 200, counts["succeeded"], "%v", counts)
 	time.Sleep(3 * time.Second) // a late duplicate would show now (AckWait is 2s)
 	mu.Lock()
 	defer mu.Unlock()
@@ -190,14 +196,6 @@ func TestWorkerDrainsOnSIGTERM(t *testing.T) {
 	require.False(t, done, "the batch was not finished by the stopped worker: %v", counts)
 
 	startRole(t, "worker", c.data, c.env...)
-	deadline := time.Now().Add(120 * time.Second)
-	for {
-		counts, done := c.batchState(t, batchID)
-		if done {
-			require.EqualValues(t, 12, counts["succeeded"], "%v", counts)
-			return
-		}
-		require.True(t, time.Now().Before(deadline), "batch not done: %v", counts)
-		time.Sleep(200 * time.Millisecond)
-	}
+	counts = c.waitBatch(t, batchID, 120*time.Second)
+	require.EqualValues(t, 12, counts["succeeded"], "%v", counts)
 }
