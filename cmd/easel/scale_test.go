@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -68,7 +70,8 @@ func (c *cluster) batchState(t *testing.T, id string) (map[string]any, bool) {
 func TestQueueDownUploadsStillAccepted(t *testing.T) {
 	t.Parallel()
 	photo := testimages.Path(t, "faces/thumbor_Katherine_Maher_800px.jpg")
-	c := startCluster(t, 1, "EASEL_QUEUE_OUTBOX_INTERVAL=200ms", "EASEL_QUEUE_OUTBOX_MIN_AGE=0s")
+	ops := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	c := startCluster(t, 1, "EASEL_QUEUE_OUTBOX_INTERVAL=200ms", "EASEL_QUEUE_OUTBOX_MIN_AGE=0s", "EASEL_WORKER_METRICS_ADDR="+ops)
 
 	c.nats.Stop()
 	var ids []string
@@ -85,6 +88,22 @@ func TestQueueDownUploadsStillAccepted(t *testing.T) {
 		task := c.api.waitTask(t, id, 60*time.Second)
 		require.Equal(t, "succeeded", task["state"], "%v", task)
 	}
+
+	// The worker's own health and metrics endpoint.
+	worker := &server{base: "http://" + ops}
+	resp, body := worker.get(t, "/readyz")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	resp, body = worker.get(t, "/metrics")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, string(body), `easel_task_attempts_total{kind="render",state="succeeded"} 20`)
+	require.Contains(t, string(body), `easel_task_stage_seconds_count{kind="render",stage="process"} 20`)
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // TestWorkersKilledMidRun runs 200 tasks on 3 worker processes, kills one

@@ -66,6 +66,8 @@ type App struct {
 	Assets       *processing.Assets
 	Delivery     *processing.Delivery
 	Handler      http.Handler
+	// Ops serves /healthz, /readyz and /metrics alone, for workers.
+	Ops http.Handler
 
 	engine *vips.Engine
 }
@@ -187,7 +189,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	}, q, meta, meta, blobs, a.Renderer, map[string]worker.Processor{
 		easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
 		easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
-	}, log)
+	}, metrics, log)
 	a.Webhooks = webhook.NewDispatcher(webhook.Config{
 		Schedule:      cfg.Callbacks.Schedule,
 		Timeout:       cfg.Callbacks.Timeout,
@@ -197,15 +199,17 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	}, q, meta, func(t easel.Task) any {
 		return httpapi.ViewTask(context.Background(), a.Keys, nil, t)
 	}, log)
-	a.Handler = httpapi.New(httpapi.Config{
-		CacheControl:   cfg.Delivery.CacheControl,
-		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
-	}, httpapi.Deps{
+	deps := httpapi.Deps{
 		Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Log: log, Metrics: metrics,
 		Similar: processing.NewSimilar(engine, meta, a.Renderer), AnalyzeUploads: cfg.Vision.AnalyzeUploads,
 		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}, {Name: "queue", Ping: q.Ping},
 			{Name: "face_detector", Ping: func(context.Context) error { return nil }, Detail: a.FaceDetector}},
-	})
+	}
+	a.Handler = httpapi.New(httpapi.Config{
+		CacheControl:   cfg.Delivery.CacheControl,
+		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
+	}, deps)
+	a.Ops = httpapi.NewOps(deps)
 	return a, nil
 }
 
@@ -236,7 +240,17 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		run("callbacks", func() error { return a.Webhooks.Run(ctx) })
 	}
 	var err error
-	if a.Role == RoleWorker {
+	switch {
+	case a.Role != RoleWorker:
+		err = a.serveHTTP(ctx, a.Config.Addr, a.Handler, ready, errs)
+	case a.Config.Worker.MetricsAddr != "":
+		err = a.serveHTTP(ctx, a.Config.Worker.MetricsAddr, a.Ops, func(addr net.Addr) {
+			a.Log.Info("worker health and metrics", "addr", addr.String())
+			if ready != nil {
+				ready(nil)
+			}
+		}, errs)
+	default:
 		if ready != nil {
 			ready(nil)
 		}
@@ -244,21 +258,19 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		case <-ctx.Done():
 		case err = <-errs:
 		}
-	} else {
-		err = a.serveHTTP(ctx, ready, errs)
 	}
 	cancel()
 	wg.Wait()
 	return err
 }
 
-func (a *App) serveHTTP(ctx context.Context, ready func(addr net.Addr), errs <-chan error) error {
-	ln, err := net.Listen("tcp", a.Config.Addr)
+func (a *App) serveHTTP(ctx context.Context, addr string, handler http.Handler, ready func(addr net.Addr), errs <-chan error) error {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           a.Handler,
+		Handler:           handler,
 		ReadHeaderTimeout: a.Config.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       a.Config.HTTP.ReadTimeout,
 		WriteTimeout:      a.Config.HTTP.WriteTimeout,

@@ -76,7 +76,7 @@ func newTaskRig(ctx context.Context) (*taskRig, error) {
 	w := worker.New(worker.Config{
 		Concurrency: 64, Prefetch: 64, AckWait: 30 * time.Second, MaxDeliver: 5, Backoff: []time.Duration{time.Second},
 		TaskTimeout: time.Minute, DrainTimeout: 10 * time.Second,
-	}, q, meta, meta, nil, noop{}, map[string]worker.Processor{easel.TaskRender: noop{}}, log)
+	}, q, meta, meta, nil, noop{}, map[string]worker.Processor{easel.TaskRender: noop{}}, nil, log)
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = w.Run(wctx); close(done) }()

@@ -82,6 +82,10 @@ type Worker struct {
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
 	// TaskTimeout bounds one attempt of a task.
 	TaskTimeout time.Duration `yaml:"task_timeout"`
+	// MetricsAddr is where `easel worker` serves /healthz, /readyz and
+	// /metrics (for probes and Prometheus); empty serves nothing. serve and
+	// api have them on addr.
+	MetricsAddr string `yaml:"metrics_addr"`
 }
 
 // Callbacks configures task callbacks (Standard Webhooks).

@@ -25,6 +25,8 @@ type Metrics struct {
 	failures  *prometheus.CounterVec
 	cacheHits *prometheus.CounterVec
 	cacheMiss prometheus.Counter
+	tasks     *prometheus.CounterVec
+	stages    *prometheus.HistogramVec
 }
 
 var _ processing.Observer = (*Metrics)(nil)
@@ -54,8 +56,15 @@ func NewMetrics(limiter *processing.Limiter, delivery func() *processing.Deliver
 		cacheMiss: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "easel_cache_misses_total", Help: "Delivery requests that had to render.",
 		}),
+		tasks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "easel_task_attempts_total", Help: "Task attempts ended, by kind and resulting state (succeeded, retrying, dead).",
+		}, []string{"kind", "state"}),
+		stages: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "easel_task_stage_seconds", Help: "Time in each stage of a task attempt (queue_wait, download, process, store), by kind.",
+			Buckets: []float64{.0005, .001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"kind", "stage"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.renders, m.failures, m.cacheHits, m.cacheMiss,
+	m.reg.MustRegister(m.requests, m.latency, m.renders, m.failures, m.cacheHits, m.cacheMiss, m.tasks, m.stages,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if limiter != nil {
 		m.reg.MustRegister(
@@ -96,6 +105,16 @@ func (m *Metrics) Rendered(format transform.Format, took time.Duration, err erro
 		return
 	}
 	m.renders.WithLabelValues(string(format)).Observe(took.Seconds())
+}
+
+// TaskEnded implements worker.Observer.
+func (m *Metrics) TaskEnded(kind string, state easel.TaskState, t easel.Timings) {
+	m.tasks.WithLabelValues(kind, string(state)).Inc()
+	for stage, d := range map[string]easel.Millis{"queue_wait": t.QueueWait, "download": t.Download, "process": t.Process, "store": t.Store} {
+		if d > 0 {
+			m.stages.WithLabelValues(kind, stage).Observe(time.Duration(d).Seconds())
+		}
+	}
 }
 
 type statusRecorder struct {

@@ -72,6 +72,20 @@ func New(cfg Config, deps Deps) http.Handler {
 	return s.Metrics.instrument(s.Log, recoverer(s.Log, mux))
 }
 
+// NewOps returns the handler of a process with no API (a worker): /healthz,
+// /readyz and /metrics only.
+func NewOps(deps Deps) http.Handler {
+	s := &server{Deps: deps}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", deps.Metrics.Handler())
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.Log, easel.Errorf(easel.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
+	})
+	return s.Metrics.instrument(s.Log, recoverer(s.Log, mux))
+}
+
 type tenantKey struct{}
 
 // authed requires a valid API key (Authorization: Bearer <key>) and passes

@@ -34,6 +34,14 @@ type Loader interface {
 	LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, error)
 }
 
+// Observer is told how tasks end, for metrics. Its methods must be cheap
+// and safe for concurrent use.
+type Observer interface {
+	// TaskEnded is called when an attempt ends: state is succeeded,
+	// retrying or dead.
+	TaskEnded(kind string, state easel.TaskState, timings easel.Timings)
+}
+
 // Config configures a Worker.
 type Config struct {
 	Concurrency  int
@@ -55,17 +63,26 @@ type Worker struct {
 	loader     Loader
 	processors map[string]Processor // by task kind
 	log        *slog.Logger
+	obs        Observer
 
 	// hctx is the handlers' context, cancelled when draining runs out of time.
 	hctx    context.Context
 	hcancel context.CancelFunc
 }
 
-// New returns a Worker running each task kind with its processor.
-func New(cfg Config, q easel.Queue, meta easel.MetaStore, tasks easel.TaskStore, blobs easel.BlobStore, loader Loader, processors map[string]Processor, log *slog.Logger) *Worker {
+// New returns a Worker running each task kind with its processor. obs may
+// be nil.
+func New(cfg Config, q easel.Queue, meta easel.MetaStore, tasks easel.TaskStore, blobs easel.BlobStore, loader Loader, processors map[string]Processor, obs Observer, log *slog.Logger) *Worker {
 	hctx, hcancel := context.WithCancel(context.Background())
-	return &Worker{cfg: cfg, queue: q, meta: meta, tasks: tasks, blobs: blobs, loader: loader, processors: processors, log: log, hctx: hctx, hcancel: hcancel}
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	return &Worker{cfg: cfg, queue: q, meta: meta, tasks: tasks, blobs: blobs, loader: loader, processors: processors, obs: obs, log: log, hctx: hctx, hcancel: hcancel}
 }
+
+type nopObserver struct{}
+
+func (nopObserver) TaskEnded(string, easel.TaskState, easel.Timings) {}
 
 // Run consumes tasks until ctx is done, then stops fetching and gives the
 // running tasks DrainTimeout to finish; past it they are cancelled and their
@@ -160,6 +177,7 @@ func (w *Worker) handle(m easel.TaskMessage, d easel.Delivery) {
 	if ok { // exactly once: only the update that moved running → succeeded announces it
 		w.event(bg, t, easel.EventSucceeded)
 		w.callback(bg, t, easel.EventSucceeded)
+		w.obs.TaskEnded(t.Kind, easel.TaskSucceeded, t.Timings)
 	}
 	_ = d.Ack(bg)
 }
@@ -239,6 +257,7 @@ func (w *Worker) fail(bg, ctx context.Context, t easel.Task, d easel.Delivery, s
 			}
 			w.event(bg, t, easel.EventDead)
 			w.callback(bg, t, easel.EventDead)
+			w.obs.TaskEnded(t.Kind, easel.TaskDead, t.Timings)
 		}
 		w.log.Info("task dead", "task", t.ID, "stage", stage, "code", code, "attempts", t.Attempts, "permanent", permanent, "err", err)
 		_ = d.Term(bg)
@@ -249,6 +268,7 @@ func (w *Worker) fail(bg, ctx context.Context, t easel.Task, d easel.Delivery, s
 		w.log.Warn("retry not recorded", "task", t.ID, "err", uerr)
 	}
 	w.event(bg, t, easel.EventRetrying)
+	w.obs.TaskEnded(t.Kind, easel.TaskRetrying, t.Timings)
 	delay := w.backoff(d.Attempt())
 	w.log.Info("task attempt failed; retrying", "task", t.ID, "stage", stage, "code", code, "attempt", d.Attempt(), "delay", delay, "err", err)
 	_ = d.Nak(bg, delay)
