@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/processing"
 )
 
 // Processor is the step that varies: it turns a task's original into
@@ -328,10 +329,7 @@ func (w *Worker) heartbeat(ctx context.Context, d easel.Delivery) (stop func()) 
 }
 
 func (w *Worker) event(ctx context.Context, t easel.Task, typ easel.EventType) {
-	e := easel.Event{Type: typ, TaskID: t.ID, TenantID: t.TenantID, AssetID: t.AssetID, BatchID: t.BatchID, Attempt: t.Attempts, Error: t.Error, At: time.Now().UTC()}
-	if err := w.queue.PublishEvent(ctx, e); err != nil {
-		w.log.Debug("event not published", "task", t.ID, "type", typ, "err", err)
-	}
+	processing.PublishEvent(ctx, w.queue, w.log, t, typ)
 }
 
 func (w *Worker) callback(ctx context.Context, t easel.Task, typ easel.EventType) {

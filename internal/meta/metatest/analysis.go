@@ -27,10 +27,7 @@ type AnalysisStore interface {
 // close their store when done.
 func RunAnalysis(t *testing.T, newStore func(t *testing.T) AnalysisStore) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s AnalysisStore)
-	}{
+	runCases(t, newStore, []testCase[AnalysisStore]{
 		{"AnalysisRoundTrip", testAnalysisRoundTrip},
 		{"AnalysisInAssets", testAnalysisInAssets},
 		{"AnalysisReplace", testAnalysisReplace},
@@ -43,15 +40,7 @@ func RunAnalysis(t *testing.T, newStore func(t *testing.T) AnalysisStore) {
 		{"SimilarExclude", testSimilarExclude},
 		{"SimilarLimitAndOrder", testSimilarLimitAndOrder},
 		{"AnalysisDeleteCascades", testAnalysisDeleteCascades},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := newStore(t)
-			t.Cleanup(func() { require.NoError(t, s.Close()) })
-			tt.fn(t, s)
-		})
-	}
+	})
 }
 
 func hexHash(h uint64) string { return fmt.Sprintf("%016x", h) }

@@ -13,14 +13,30 @@ import (
 	"github.com/easelhq/easel"
 )
 
+// testCase is a named subtest of a suite on a store of type S.
+type testCase[S easel.MetaStore] struct {
+	name string
+	fn   func(t *testing.T, s S)
+}
+
+// runCases runs each case in parallel on a new store, closed when it is done.
+func runCases[S easel.MetaStore](t *testing.T, newStore func(t *testing.T) S, cases []testCase[S]) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t)
+			t.Cleanup(func() { require.NoError(t, s.Close()) })
+			tc.fn(t, s)
+		})
+	}
+}
+
 // Run runs the conformance suite. newStore must return a new, empty store for
 // every call; subtests run in parallel and close their store when done.
 func Run(t *testing.T, newStore func(t *testing.T) easel.MetaStore) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s easel.MetaStore)
-	}{
+	runCases(t, newStore, []testCase[easel.MetaStore]{
 		{"Tenants", testTenants},
 		{"TenantMissing", testTenantMissing},
 		{"TenantDuplicate", testTenantDuplicate},
@@ -38,15 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) easel.MetaStore) {
 		{"DeleteAsset", testDeleteAsset},
 		{"TimesRoundTrip", testTimesRoundTrip},
 		{"Ping", testPing},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := newStore(t)
-			t.Cleanup(func() { require.NoError(t, s.Close()) })
-			tt.fn(t, s)
-		})
-	}
+	})
 }
 
 // base is a fixed time with nanoseconds, so exact round trips are checked.

@@ -23,10 +23,7 @@ type Store interface {
 // store when done.
 func RunTasks(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s Store)
-	}{
+	runCases(t, newStore, []testCase[Store]{
 		{"TaskCreateGet", testTaskCreateGet},
 		{"TaskMinimalRoundTrip", testTaskMinimalRoundTrip},
 		{"TaskInvalid", testTaskInvalid},
@@ -41,15 +38,7 @@ func RunTasks(t *testing.T, newStore func(t *testing.T) Store) {
 		{"DeadLetters", testDeadLetters},
 		{"CallbackDeliveries", testCallbackDeliveries},
 		{"WebhookSecret", testWebhookSecret},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := newStore(t)
-			t.Cleanup(func() { require.NoError(t, s.Close()) })
-			tt.fn(t, s)
-		})
-	}
+	})
 }
 
 // newTask returns an accepted render task of the tenant, created and updated at base.
