@@ -185,7 +185,7 @@ func TestClassify(t *testing.T) {
 		{"::ffff:198.18.0.1", special, "benchmarking"},
 		{"::ffff:255.255.255.255", special, "broadcast"},
 		{"::fffe:ffff:ffff", special, "outside global unicast"}, // just below ::ffff:0:0/96, past ::/96
-		{"::2", special, "this network"}, // IPv4-compatible 0.0.0.2
+		{"::2", special, "this network"},                        // IPv4-compatible 0.0.0.2
 		{"::127.0.0.1", loopback, ""},
 		{"::10.0.0.1", private, "1918"},
 		{"::100.64.0.1", private, "CGNAT"},
