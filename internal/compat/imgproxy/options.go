@@ -1,0 +1,449 @@
+package imgproxy
+
+import (
+	"encoding/base64"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/transform"
+)
+
+// state is what the options said so far; later options override earlier
+// ones, as in imgproxy.
+type state struct {
+	resizingType  string
+	width, height int
+	enlarge       bool
+	extend        bool
+	extendGravity transform.GravityType
+	dpr           float64
+	gravity       transform.Gravity
+	rotate        int
+	flipH, flipV  bool
+	background    *transform.Color
+	quality       int
+	format        transform.Format
+	blur          float64
+	sharpen       float64
+	pixelate      int
+	preset        string
+	filename      string
+	attachment    bool
+	expires       time.Time
+}
+
+// option applies one "name:arg:..." segment.
+func (st *state) option(seg string, first bool) error {
+	if u, err := url.PathUnescape(seg); err == nil {
+		seg = u
+	} else {
+		return invalid(seg, "bad percent-encoding")
+	}
+	name, rawArgs, _ := strings.Cut(seg, ":")
+	args := strings.Split(rawArgs, ":")
+	set, ok := optionTable[name]
+	if !ok {
+		if why, known := refused[name]; known {
+			return invalid(seg, "%s", why)
+		}
+		return invalid(seg, "unknown option")
+	}
+	if (name == "preset" || name == "pr") && !first {
+		return invalid(seg, "a preset must be the first option (easel lets the items beside a preset override it)")
+	}
+	return set(st, seg, args)
+}
+
+type setter func(st *state, item string, args []string) error
+
+// optionTable holds the processing options of
+// https://docs.imgproxy.net/usage/processing that easel honours exactly.
+var optionTable = map[string]setter{}
+
+func init() {
+	alias := func(f setter, names ...string) {
+		for _, n := range names {
+			optionTable[n] = f
+		}
+	}
+	alias(setResize, "resize", "rs")
+	alias(setSize, "size", "s")
+	alias(func(st *state, item string, args []string) error {
+		return st.setResizingType(item, arg(args, 0))
+	}, "resizing_type", "rt")
+	alias(func(st *state, item string, args []string) (err error) {
+		st.width, err = dimension(item, arg(args, 0))
+		return err
+	}, "width", "w")
+	alias(func(st *state, item string, args []string) (err error) {
+		st.height, err = dimension(item, arg(args, 0))
+		return err
+	}, "height", "h")
+	alias(func(st *state, item string, args []string) error {
+		d, err := strconv.ParseFloat(arg(args, 0), 64)
+		if err != nil || !(d >= 1 && d <= 4) {
+			return invalid(item, "dpr must be 1..4 in easel")
+		}
+		st.dpr = d
+		return nil
+	}, "dpr")
+	alias(func(st *state, item string, args []string) (err error) {
+		st.enlarge, err = boolean(item, arg(args, 0))
+		return err
+	}, "enlarge", "el")
+	alias(func(st *state, item string, args []string) error { return st.setExtend(item, args) }, "extend", "ex")
+	alias(func(st *state, item string, args []string) (err error) {
+		st.gravity, err = gravity(item, args, true)
+		return err
+	}, "gravity", "g")
+	alias(func(st *state, item string, args []string) error {
+		a, err := strconv.Atoi(arg(args, 0))
+		if err != nil || a%90 != 0 {
+			return invalid(item, "only multiples of 90 degrees are supported")
+		}
+		st.rotate = ((a % 360) + 360) % 360
+		return nil
+	}, "rotate", "rot")
+	alias(func(st *state, item string, args []string) (err error) {
+		if st.flipH, err = boolean(item, arg(args, 0)); err != nil {
+			return err
+		}
+		st.flipV, err = boolean(item, arg(args, 1))
+		return err
+	}, "flip", "fl")
+	alias(setBackground, "background", "bg")
+	alias(func(st *state, item string, args []string) (err error) {
+		st.quality, err = intArg(item, arg(args, 0), 0, 100)
+		return err
+	}, "quality", "q")
+	alias(func(st *state, item string, args []string) error {
+		return st.setFormat(item, arg(args, 0))
+	}, "format", "f", "ext")
+	alias(func(st *state, item string, args []string) (err error) {
+		st.blur, err = decimal(item, arg(args, 0), 0.1, 100)
+		return err
+	}, "blur", "bl")
+	alias(func(st *state, item string, args []string) (err error) {
+		st.sharpen, err = decimal(item, arg(args, 0), 0.1, 10)
+		return err
+	}, "sharpen", "sh")
+	alias(func(st *state, item string, args []string) error {
+		n, err := intArg(item, arg(args, 0), 0, 256)
+		if n == 1 {
+			n = 0 // a 1-pixel block is the image itself
+		}
+		st.pixelate = n
+		return err
+	}, "pixelate", "pix")
+	alias(func(st *state, item string, args []string) error {
+		if op, err := strconv.ParseFloat(arg(args, 0), 64); err != nil || op != 0 {
+			return invalid(item, "watermarks are not supported (only wm:0)")
+		}
+		return nil
+	}, "watermark", "wm")
+	alias(mustBeTrue("easel always strips metadata"), "strip_metadata", "sm")
+	alias(mustBeTrue("easel always converts to sRGB and drops the profile"), "strip_color_profile", "scp")
+	alias(mustBeTrue("easel always applies the EXIF orientation"), "auto_rotate", "ar")
+	alias(func(st *state, item string, args []string) error {
+		if len(args) != 1 || args[0] == "" {
+			return invalid(item, "easel takes one preset")
+		}
+		st.preset = args[0]
+		return nil
+	}, "preset", "pr")
+	alias(func(*state, string, []string) error { return nil }, "cachebuster", "cb")
+	alias(func(st *state, item string, args []string) error {
+		ts, err := strconv.ParseInt(arg(args, 0), 10, 64)
+		if err != nil || ts <= 0 {
+			return invalid(item, "expires must be a Unix time")
+		}
+		st.expires = time.Unix(ts, 0)
+		return nil
+	}, "expires", "exp")
+	alias(setFilename, "filename", "fn")
+	alias(func(st *state, item string, args []string) (err error) {
+		st.attachment, err = boolean(item, arg(args, 0))
+		return err
+	}, "return_attachment", "att")
+}
+
+// refused are imgproxy options easel cannot honour, with the reason.
+var refused = map[string]string{
+	"crop": "crop by size and gravity is not supported", "c": "crop by size and gravity is not supported",
+	"padding": "padding is not supported", "pd": "padding is not supported",
+	"trim": "trim is not supported", "t": "trim is not supported",
+	"max_bytes": "a byte budget is not supported", "mb": "a byte budget is not supported",
+	"zoom": "zoom is not supported", "z": "zoom is not supported",
+	"min-width": "not supported", "mw": "not supported", "min-height": "not supported", "mh": "not supported",
+	"raw": "not supported", "skip_processing": "not supported", "skp": "not supported",
+	"keep_copyright": "easel always strips metadata", "kcr": "easel always strips metadata",
+	"enforce_thumbnail": "not supported", "eth": "not supported",
+	"extend_aspect_ratio": "not supported", "extend_ar": "not supported", "exar": "not supported",
+	"format_quality": "not supported", "fq": "not supported",
+	"autoquality": "not supported", "aq": "not supported",
+	"page": "not supported", "pages": "not supported",
+}
+
+func arg(args []string, i int) string {
+	if i < len(args) {
+		return args[i]
+	}
+	return ""
+}
+
+// setResize reads rs:%type:%width:%height:%enlarge:%extend[:%gravity...].
+func setResize(st *state, item string, args []string) error {
+	if err := st.setResizingType(item, arg(args, 0)); err != nil {
+		return err
+	}
+	if len(args) > 1 {
+		return setSize(st, item, args[1:])
+	}
+	return nil
+}
+
+// setSize reads s:%width:%height:%enlarge:%extend[:%gravity...]; empty
+// arguments keep their value.
+func setSize(st *state, item string, args []string) error {
+	var err error
+	if a := arg(args, 0); a != "" {
+		if st.width, err = dimension(item, a); err != nil {
+			return err
+		}
+	}
+	if a := arg(args, 1); a != "" {
+		if st.height, err = dimension(item, a); err != nil {
+			return err
+		}
+	}
+	if a := arg(args, 2); a != "" {
+		if st.enlarge, err = boolean(item, a); err != nil {
+			return err
+		}
+	}
+	if len(args) > 3 && args[3] != "" {
+		return st.setExtend(item, args[3:])
+	}
+	return nil
+}
+
+func (st *state) setResizingType(item, t string) error {
+	switch t {
+	case "":
+	case "fit", "fill", "force":
+		st.resizingType = t
+	default:
+		return invalid(item, "resizing type must be fit, fill or force (fill-down and auto are not supported)")
+	}
+	return nil
+}
+
+// setExtend reads ex:%extend[:%gravity[:%x:%y]].
+func (st *state) setExtend(item string, args []string) error {
+	on, err := boolean(item, arg(args, 0))
+	if err != nil {
+		return err
+	}
+	st.extend, st.extendGravity = on, ""
+	if len(args) > 1 && args[1] != "" {
+		g, err := gravity(item, args[1:], false)
+		if err != nil {
+			return err
+		}
+		st.extendGravity = g.Type
+	}
+	return nil
+}
+
+var gravities = map[string]transform.GravityType{
+	"ce": transform.GravityCenter, "no": transform.GravityNorth, "so": transform.GravitySouth,
+	"ea": transform.GravityEast, "we": transform.GravityWest, "noea": transform.GravityNorthEast,
+	"nowe": transform.GravityNorthWest, "soea": transform.GravitySouthEast, "sowe": transform.GravitySouthWest,
+}
+
+// gravity reads %type[:%x_offset:%y_offset], sm and fp:%x:%y (when
+// smart is allowed).
+func gravity(item string, args []string, smart bool) (transform.Gravity, error) {
+	t := arg(args, 0)
+	switch {
+	case t == "sm" && smart && len(args) == 1:
+		return transform.Gravity{Type: transform.GravitySmart}, nil
+	case t == "fp" && smart:
+		x, err1 := decimal(item, arg(args, 1), 0, 1)
+		y, err2 := decimal(item, arg(args, 2), 0, 1)
+		if err1 != nil || err2 != nil || len(args) != 3 {
+			return transform.Gravity{}, invalid(item, "focus point must be fp:x:y with x, y 0..1")
+		}
+		return transform.Gravity{Type: transform.GravityFocal, X: x, Y: y}, nil
+	}
+	g, ok := gravities[t]
+	if !ok {
+		return transform.Gravity{}, invalid(item, "gravity must be ce, no, so, ea, we, noea, nowe, soea, sowe, sm or fp (obj is not supported)")
+	}
+	for _, off := range args[1:] {
+		if v, err := strconv.ParseFloat(off, 64); off != "" && (err != nil || v != 0) {
+			return transform.Gravity{}, invalid(item, "gravity offsets are not supported")
+		}
+	}
+	return transform.Gravity{Type: g}, nil
+}
+
+func setBackground(st *state, item string, args []string) error {
+	switch len(args) {
+	case 1:
+		if args[0] == "" {
+			st.background = nil
+			return nil
+		}
+		v, err := strconv.ParseUint(args[0], 16, 32)
+		if err != nil || len(args[0]) != 6 {
+			return invalid(item, "background must be rrggbb hex or r:g:b")
+		}
+		st.background = &transform.Color{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 255}
+	case 3:
+		var c [3]uint8
+		for i, a := range args {
+			n, err := strconv.Atoi(a)
+			if err != nil || n < 0 || n > 255 {
+				return invalid(item, "background channels must be 0..255")
+			}
+			c[i] = uint8(n)
+		}
+		st.background = &transform.Color{R: c[0], G: c[1], B: c[2], A: 255}
+	default:
+		return invalid(item, "background must be rrggbb hex or r:g:b")
+	}
+	return nil
+}
+
+func (st *state) setFormat(item, f string) error {
+	switch f {
+	case "jpg", "jpeg":
+		st.format = transform.FormatJPEG
+	case "png", "webp", "avif", "gif", "jxl":
+		st.format = transform.Format(f)
+	default:
+		return invalid(item, "format must be jpg, png, webp, avif, gif or jxl")
+	}
+	return nil
+}
+
+func setFilename(st *state, item string, args []string) error {
+	name := arg(args, 0)
+	if enc, _ := boolean(item, arg(args, 1)); enc {
+		b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(name, "="))
+		if err != nil {
+			return invalid(item, "filename is not base64url")
+		}
+		name = string(b)
+	}
+	if name == "" || len(name) > 255 || strings.ContainsAny(name, "/\\\"\x00\r\n") {
+		return invalid(item, "filename must be 1..255 bytes without / \\ \" or control characters")
+	}
+	st.filename = name
+	return nil
+}
+
+func mustBeTrue(why string) setter {
+	return func(_ *state, item string, args []string) error {
+		on, err := boolean(item, arg(args, 0))
+		if err != nil {
+			return err
+		}
+		if !on {
+			return invalid(item, "%s", why)
+		}
+		return nil
+	}
+}
+
+// boolean reads imgproxy's booleans: 1, t, true and 0, f, false ("" is false).
+func boolean(item, s string) (bool, error) {
+	switch s {
+	case "1", "t", "true":
+		return true, nil
+	case "", "0", "f", "false":
+		return false, nil
+	}
+	return false, invalid(item, "%q is not a boolean", s)
+}
+
+func dimension(item, s string) (int, error) {
+	return intArg(item, s, 0, transform.MaxDimension)
+}
+
+func intArg(item, s string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, invalid(item, "must be a whole number %d..%d", lo, hi)
+	}
+	return n, nil
+}
+
+// decimal reads a number in [lo, hi], or 0 (off).
+func decimal(item, s string, lo, hi float64) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v != 0 && !(v >= lo && v <= hi) {
+		return 0, invalid(item, "must be a number %g..%g in easel (0 is off)", lo, hi)
+	}
+	return v, nil
+}
+
+// options turns the state into easel's Options.
+func (st state) options() (transform.Options, error) {
+	o := transform.Options{
+		Preset:     st.preset,
+		Rotate:     st.rotate,
+		FlipH:      st.flipH,
+		FlipV:      st.flipV,
+		Width:      st.width,
+		Height:     st.height,
+		Upscale:    st.enlarge,
+		Background: st.background,
+		Quality:    st.quality,
+		Format:     st.format,
+		Effects:    transform.Effects{Blur: st.blur, Sharpen: st.sharpen, Pixelate: st.pixelate},
+	}
+	if st.dpr != 1 {
+		o.DPR = st.dpr
+	}
+	both, either := st.width > 0 && st.height > 0, st.width > 0 || st.height > 0
+	rt := st.resizingType
+	if rt == "" {
+		rt = "fit"
+	}
+	extend := st.extend && either
+	switch {
+	case extend && !both:
+		return o, invalid("extend", "extending with a 0 width or height is not supported")
+	case rt == "fit" && extend:
+		o.Crop = transform.CropPad
+		if g := st.extendGravity; g != transform.GravityCenter {
+			o.Gravity = transform.Gravity{Type: g}
+		}
+	case rt == "fit" && either:
+		o.Crop = transform.CropFit
+	case rt == "fill" && extend && !st.enlarge:
+		return o, invalid("extend", "extending a fill without enlarge is not supported")
+	case rt == "fill" && both:
+		o.Crop, o.Gravity = transform.CropFill, st.gravity
+	case rt == "fill" && either:
+		o.Crop = transform.CropFit
+	case rt == "force" && extend && !st.enlarge:
+		return o, invalid("extend", "extending a forced size without enlarge is not supported")
+	case rt == "force" && both:
+		o.Crop = transform.CropScale
+	case rt == "force" && either:
+		return o, invalid("rt:force", "force with a 0 width or height (keep that side) is not supported")
+	}
+	if o.Gravity.Type == transform.GravityCenter {
+		o.Gravity = transform.Gravity{}
+	}
+	if _, err := transform.Parse(o.String()); err != nil {
+		return o, easel.WrapError(easel.CodeInvalidArgument, err, "imgproxy: %s", easel.ErrorMessage(err))
+	}
+	return o, nil
+}
