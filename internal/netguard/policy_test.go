@@ -162,6 +162,12 @@ func TestCheckRedirect(t *testing.T) {
 			http.Redirect(w, r, "/loop", http.StatusFound)
 		case "/once":
 			http.Redirect(w, r, "/done", http.StatusFound)
+		case "/r3":
+			http.Redirect(w, r, "/r2", http.StatusFound)
+		case "/r2":
+			http.Redirect(w, r, "/r1", http.StatusFound)
+		case "/r1":
+			http.Redirect(w, r, "/done", http.StatusFound)
 		default:
 			_, _ = w.Write([]byte("done"))
 		}
@@ -179,6 +185,8 @@ func TestCheckRedirect(t *testing.T) {
 		{"/to-file", netguard.ErrBlocked},
 		{"/loop", netguard.ErrTooManyRedirects},
 		{"/once", nil},
+		{"/r3", nil}, // exactly the limit
+		{"/r1", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -192,4 +200,16 @@ func TestCheckRedirect(t *testing.T) {
 			require.NoError(t, resp.Body.Close())
 		})
 	}
+	t.Run("one past the limit", func(t *testing.T) {
+		t.Parallel()
+		c := &http.Client{Transport: d.Transport(), CheckRedirect: p.CheckRedirect(2)}
+		_, err := c.Get(srv.URL + "/r3")
+		require.ErrorIs(t, err, netguard.ErrTooManyRedirects)
+	})
+	t.Run("no redirect allowed", func(t *testing.T) {
+		t.Parallel()
+		c := &http.Client{Transport: d.Transport(), CheckRedirect: p.CheckRedirect(0)}
+		_, err := c.Get(srv.URL + "/r1")
+		require.ErrorIs(t, err, netguard.ErrTooManyRedirects)
+	})
 }

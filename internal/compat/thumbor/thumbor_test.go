@@ -50,6 +50,8 @@ func TestParseSignature(t *testing.T) {
 		{name: "escaped padding", cfg: thumbor.Config{SecurityKey: key}, path: "/8ammJH8D-7tXy6kU3lTvoXlhu4o%3D/300x200/my.server.com/some/path/to/image.jpg"},
 		{name: "tampered size", cfg: thumbor.Config{SecurityKey: key}, path: "/8ammJH8D-7tXy6kU3lTvoXlhu4o=/300x201/my.server.com/some/path/to/image.jpg", wantCode: easel.CodePermissionDenied},
 		{name: "other key", cfg: thumbor.Config{SecurityKey: "other"}, path: good, wantCode: easel.CodePermissionDenied},
+		{name: "signed over the decoded path", cfg: thumbor.Config{SecurityKey: key}, path: "/" + thumbor.Sign(key, "300x200/a b.jpg") + "/300x200/a%20b.jpg"},
+		{name: "signed over the path as sent", cfg: thumbor.Config{SecurityKey: key}, path: "/" + thumbor.Sign(key, "300x200/a%20b.jpg") + "/300x200/a%20b.jpg"},
 		{name: "no key configured", cfg: thumbor.Config{}, path: good, wantCode: easel.CodePermissionDenied},
 		{name: "unsafe refused", cfg: thumbor.Config{SecurityKey: key}, path: "/unsafe/300x200/a.jpg", wantCode: easel.CodePermissionDenied},
 		{name: "unsafe allowed", cfg: thumbor.Config{AllowUnsafe: true}, path: "/unsafe/300x200/a.jpg"},
