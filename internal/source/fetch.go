@@ -82,6 +82,11 @@ func New(cfg Config, cache Cache, opts ...Option) (*Fetcher, error) {
 	return f, nil
 }
 
+// openTo reports whether tenant may use the origin.
+func (o *origin) openTo(tenant string) bool {
+	return len(o.Tenants) == 0 || slices.Contains(o.Tenants, tenant)
+}
+
 // Image is a fetched original.
 type Image struct {
 	Entry
@@ -98,7 +103,7 @@ type Image struct {
 // origin's prefixes.
 func (f *Fetcher) Resolve(tenant, name, rawPath string) (*url.URL, string, error) {
 	o, ok := f.origins[name]
-	if !ok || len(o.Tenants) > 0 && !slices.Contains(o.Tenants, tenant) {
+	if !ok || !o.openTo(tenant) {
 		return nil, "", easel.Errorf(easel.CodeNotFound, "source %q not found", name)
 	}
 	p, err := cleanPath(rawPath)
@@ -114,11 +119,12 @@ func (f *Fetcher) Resolve(tenant, name, rawPath string) (*url.URL, string, error
 	return &u, name + ":" + p, nil
 }
 
-// Match finds the origin a full URL falls inside (the longest matching base
-// URL) and returns its name and the rest of the path, percent-encoded, for
-// Resolve. The URL must be http or https without query, fragment or user
-// information. An URL inside no origin is permission_denied.
-func (f *Fetcher) Match(rawURL string) (name, rawPath string, err error) {
+// Match finds the origin open to tenant that a full URL falls inside (the
+// longest matching base URL; by name among equal ones) and returns its name
+// and the rest of the path, percent-encoded, for Fetch. The URL must be
+// http or https without query, fragment or user information. A URL inside
+// no such origin is permission_denied.
+func (f *Fetcher) Match(tenant, rawURL string) (name, rawPath string, err error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Opaque != "" {
 		return "", "", easel.Errorf(easel.CodeInvalidArgument, "source URL %s: not an absolute http(s) URL", quote(rawURL))
@@ -129,8 +135,11 @@ func (f *Fetcher) Match(rawURL string) (name, rawPath string, err error) {
 	best := -1
 	for n, o := range f.origins {
 		bp := o.base.EscapedPath()
-		if u.Scheme == o.base.Scheme && strings.EqualFold(u.Host, o.base.Host) &&
-			strings.HasPrefix(u.EscapedPath(), bp) && len(bp) > best {
+		if !o.openTo(tenant) || u.Scheme != o.base.Scheme || !strings.EqualFold(u.Host, o.base.Host) ||
+			!strings.HasPrefix(u.EscapedPath(), bp) {
+			continue
+		}
+		if len(bp) > best || len(bp) == best && n < name {
 			best, name, rawPath = len(bp), n, u.EscapedPath()[len(bp):]
 		}
 	}

@@ -110,15 +110,21 @@ func TestMatch(t *testing.T) {
 	t.Parallel()
 	cfg := source.NewDefaultConfig()
 	cfg.Origins = map[string]source.Origin{
-		"shop": {URL: "https://img.example.com/"},
-		"deep": {URL: "https://img.example.com/deep/"},
+		"shop":  {URL: "https://img.example.com/"},
+		"deep":  {URL: "https://img.example.com/deep/"},
+		"acme":  {URL: "https://cdn.example.com/", Tenants: []string{"acme"}},
+		"acme2": {URL: "https://cdn.example.com/", Tenants: []string{"acme", "other"}},
+		"other": {URL: "https://cdn.example.com/", Tenants: []string{"other"}},
 	}
 	f, err := source.New(cfg, source.NewMemoryCache(1<<20))
 	require.NoError(t, err)
 	tests := []struct {
-		name, url, wantName, wantPath string
-		wantCode                      easel.Code
+		name, tenant, url, wantName, wantPath string
+		wantCode                              easel.Code
 	}{
+		{name: "the tenant's origin", tenant: "acme", url: "https://cdn.example.com/a.jpg", wantName: "acme", wantPath: "a.jpg"},
+		{name: "equal bases: by name", tenant: "other", url: "https://cdn.example.com/a.jpg", wantName: "acme2", wantPath: "a.jpg"},
+		{name: "not open to the tenant", tenant: "nobody", url: "https://cdn.example.com/a.jpg", wantCode: easel.CodePermissionDenied},
 		{name: "root", url: "https://img.example.com/a/b.jpg", wantName: "shop", wantPath: "a/b.jpg"},
 		{name: "longest base wins", url: "https://img.example.com/deep/b.jpg", wantName: "deep", wantPath: "b.jpg"},
 		{name: "host case", url: "https://IMG.example.com/b.jpg", wantName: "shop", wantPath: "b.jpg"},
@@ -134,7 +140,7 @@ func TestMatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			name, p, err := f.Match(tt.url)
+			name, p, err := f.Match(tt.tenant, tt.url)
 			if tt.wantCode != "" {
 				require.Error(t, err)
 				require.Equal(t, tt.wantCode, easel.ErrorCode(err))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/compat/imgproxy"
+	"github.com/easelhq/easel/internal/source"
 	"github.com/easelhq/easel/transform"
 )
 
@@ -230,10 +231,13 @@ func TestParseRefused(t *testing.T) {
 	}
 }
 
+// The source fetcher is what the endpoints match image URLs with.
+var _ imgproxy.Matcher = (*source.Fetcher)(nil)
+
 // matcherFunc adapts a function to imgproxy.Matcher.
 type matcherFunc func(string) (string, string, error)
 
-func (f matcherFunc) Match(u string) (string, string, error) { return f(u) }
+func (f matcherFunc) Match(_, u string) (string, string, error) { return f(u) }
 
 func TestSource(t *testing.T) {
 	t.Parallel()
@@ -243,14 +247,14 @@ func TestSource(t *testing.T) {
 		}
 		return "", "", easel.Errorf(easel.CodePermissionDenied, "inside no source")
 	})
-	name, p, err := imgproxy.Request{SourceURL: "http://example.com/images/curiosity.jpg"}.Source(m)
+	name, p, err := imgproxy.Request{SourceURL: "http://example.com/images/curiosity.jpg"}.Source("t", m)
 	require.NoError(t, err)
 	require.Equal(t, "ex", name)
 	require.Equal(t, "images/curiosity.jpg", p)
-	_, _, err = imgproxy.Request{SourceURL: "http://169.254.169.254/"}.Source(m)
+	_, _, err = imgproxy.Request{SourceURL: "http://169.254.169.254/"}.Source("t", m)
 	require.Equal(t, easel.CodePermissionDenied, easel.ErrorCode(err))
-	_, _, err = imgproxy.Request{SourceURL: "s3://bucket/a.jpg"}.Source(m)
+	_, _, err = imgproxy.Request{SourceURL: "s3://bucket/a.jpg"}.Source("t", m)
 	require.Equal(t, easel.CodeInvalidArgument, easel.ErrorCode(err))
-	_, _, err = imgproxy.Request{SourceURL: "local:///a.jpg"}.Source(m)
+	_, _, err = imgproxy.Request{SourceURL: "local:///a.jpg"}.Source("t", m)
 	require.Equal(t, easel.CodeInvalidArgument, easel.ErrorCode(err))
 }

@@ -150,15 +150,15 @@ func shorten(s string) string {
 // Matcher finds the source a full image URL falls inside;
 // *source.Fetcher implements it.
 type Matcher interface {
-	Match(rawURL string) (name, rawPath string, err error)
+	Match(tenant, rawURL string) (name, rawPath string, err error)
 }
 
 // Source returns the source name and percent-encoded path of the source
-// URL, which must fall inside a configured source.
-func (r Request) Source(m Matcher) (name, rawPath string, err error) {
+// URL, which must fall inside a configured source open to tenant.
+func (r Request) Source(tenant string, m Matcher) (name, rawPath string, err error) {
 	u, err := url.Parse(r.SourceURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return "", "", easel.Errorf(easel.CodeInvalidArgument, "imgproxy: source URL %s: only http and https", shorten(r.SourceURL))
 	}
-	return m.Match(u.String())
+	return m.Match(tenant, u.String())
 }

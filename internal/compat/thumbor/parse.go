@@ -205,14 +205,15 @@ func shorten(s string) string {
 // Matcher finds the source a full image URL falls inside;
 // *source.Fetcher implements it.
 type Matcher interface {
-	Match(rawURL string) (name, rawPath string, err error)
+	Match(tenant, rawURL string) (name, rawPath string, err error)
 }
 
 // Source tells where the image of r lives: a full http(s) URL (possibly
 // percent-encoded, as thumbor's docs write them) must fall inside a source
-// (m.Match); any other image is a path below defaultSource. It returns the
-// source name and the percent-encoded path for source.Fetcher.Fetch.
-func (r Request) Source(defaultSource string, m Matcher) (name, rawPath string, err error) {
+// open to tenant (m.Match); any other image is a path below defaultSource.
+// It returns the source name and the percent-encoded path for
+// source.Fetcher.Fetch.
+func (r Request) Source(tenant, defaultSource string, m Matcher) (name, rawPath string, err error) {
 	img := r.Image
 	lower := strings.ToLower(img)
 	if strings.HasPrefix(lower, "http%3a") || strings.HasPrefix(lower, "https%3a") {
@@ -222,7 +223,7 @@ func (r Request) Source(defaultSource string, m Matcher) (name, rawPath string, 
 		lower = strings.ToLower(img)
 	}
 	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
-		return m.Match(img)
+		return m.Match(tenant, img)
 	}
 	if strings.Contains(lower, "://") {
 		return "", "", easel.Errorf(easel.CodeInvalidArgument, "thumbor: image URL: only http and https")

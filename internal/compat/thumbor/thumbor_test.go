@@ -7,6 +7,7 @@ import (
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/compat/thumbor"
+	"github.com/easelhq/easel/internal/source"
 	"github.com/easelhq/easel/transform"
 )
 
@@ -223,10 +224,13 @@ func TestParseRefused(t *testing.T) {
 	}
 }
 
+// The source fetcher is what the endpoints match image URLs with.
+var _ thumbor.Matcher = (*source.Fetcher)(nil)
+
 // matcherFunc adapts a function to thumbor.Matcher.
 type matcherFunc func(string) (string, string, error)
 
-func (f matcherFunc) Match(u string) (string, string, error) { return f(u) }
+func (f matcherFunc) Match(_, u string) (string, string, error) { return f(u) }
 
 func TestSource(t *testing.T) {
 	t.Parallel()
@@ -251,7 +255,7 @@ func TestSource(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			name, p, err := thumbor.Request{Image: tt.image}.Source(tt.defaultSource, m)
+			name, p, err := thumbor.Request{Image: tt.image}.Source("t", tt.defaultSource, m)
 			if tt.wantCode != "" {
 				require.Equal(t, tt.wantCode, easel.ErrorCode(err), "%v", err)
 				return
