@@ -293,4 +293,3 @@ func decimal(item, s string, lo, hi float64) (float64, error) {
 	}
 	return v, nil
 }
-
