@@ -20,8 +20,9 @@
 // Callback URLs are user input, so the package guards against server-side
 // request forgery twice: [CheckURL] refuses bad URLs when a task is submitted,
 // and the HTTP client of [NewClient] refuses, after DNS resolution, to
-// connect to loopback, private, link-local, CGNAT and other non-public
-// addresses unless configured to. It never follows redirects.
+// connect to loopback and private addresses unless configured to, and to
+// every other special-purpose address always (the classification of
+// internal/netguard, from the IANA registries). It never follows redirects.
 //
 // A [Dispatcher] consumes the queue's callback messages and delivers them,
 // retrying failed attempts on a schedule of about three days, and records

@@ -61,6 +61,25 @@ func TestCheckAddr(t *testing.T) {
 		{"ff02::1", never},
 		{"255.255.255.255", never},
 		{"240.0.0.1", never},
+		// Issue 7 A6: the gaps a hostile tester found, now refused.
+		{"198.18.0.1", never},
+		{"198.19.255.255", never},
+		{"192.0.0.8", never},
+		{"192.0.2.1", never},
+		{"198.51.100.7", never},
+		{"203.0.113.9", never},
+		{"64:ff9b:1::a00:1", private}, // local-use NAT64
+		{"2002:7f00:1::1", never},     // 6to4 of 127.0.0.1
+		{"2002:808:808::1", never},    // 6to4 of 8.8.8.8
+		{"::127.0.0.1", loopback},     // IPv4-compatible
+		{"::10.0.0.1", private},
+		{"::169.254.169.254", private},
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", never}, // Teredo
+		{"2001:db8::1", never},
+		{"100::1", never},
+		{"2001:10::1", never}, // ORCHID
+		{"198.20.0.0", public},
+		{"192.0.1.255", public},
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
