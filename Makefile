@@ -16,7 +16,13 @@ BENCH_PKGS := $(TEST_PKGS) wrk
 
 VISION_DIR := third_party/vision
 
-.PHONY: run build test test-short vet fuzz bench bench-vision deps-run deps-test deps-bench vision-deps clean
+# Tools built from the Go module proxy, cached per machine like the face model
+# so that a fresh clone does not rebuild them.
+TOOLS_DIR ?= $(HOME)/.cache/easel/tools
+HELM_VERSION := v3.22.0
+HELM := $(TOOLS_DIR)/helm-$(HELM_VERSION)/helm
+
+.PHONY: run build test test-short vet fuzz bench bench-vision deps-run deps-test deps-bench vision-deps deploy-check clean
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -51,8 +57,17 @@ vet: deps-test
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 
-test: vet vision-deps
+test: vet vision-deps deploy-check
 	$(GO) test -count=1 -timeout 30m ./...
+
+$(HELM):
+	GOBIN=$(dir $(HELM)) $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+# Renders the Helm chart and decodes every object strictly into the
+# Kubernetes API types (deploy/check is its own Go module).
+deploy-check: $(HELM)
+	cd deploy/check && $(GO) vet ./... && $(GO) test -count=1 ./... && \
+		$(GO) run . --helm $(HELM) --chart ../helm/easel --values testdata/values-no-autoscaling.yaml
 
 test-short: deps-test
 	$(GO) test -short ./...
