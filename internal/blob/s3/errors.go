@@ -55,7 +55,7 @@ func (s *Store) settingAtFault(err error) string {
 	switch code := apiCode(err); {
 	case code == "NoSuchBucket":
 		return fmt.Sprintf("%s %q does not exist", s.cfg.setting("bucket"), s.cfg.Bucket)
-	case code == "InvalidAccessKeyId":
+	case code == "InvalidAccessKeyId" || code == "XAdminUserNotFound":
 		return fmt.Sprintf("%s is not known to the server", s.cfg.setting("access_key"))
 	case code == "SignatureDoesNotMatch":
 		return fmt.Sprintf("%s does not match %s", s.cfg.setting("secret_key"), s.cfg.setting("access_key"))

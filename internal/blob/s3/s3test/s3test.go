@@ -29,6 +29,11 @@ import (
 // Version is the versitygw release the tests are written against.
 const Version = "v1.8.0"
 
+// VirtualDomain is the base domain of virtual-host addressing: the server
+// takes the bucket from a Host of the form <bucket>.VirtualDomain, while
+// path-style requests work as well. Tests resolve every name to the server.
+const VirtualDomain = "s3.easel.test"
+
 // Server is one running (or stopped) versitygw process.
 type Server struct {
 	// Endpoint is the base URL, e.g. "http://127.0.0.1:40123".
@@ -127,9 +132,9 @@ func (s *Server) Restart() {
 	}
 	cmd := exec.Command(s.bin,
 		"--access", s.AccessKey, "--secret", s.SecretKey,
-		"--port", s.addr, "--quiet",
+		"--port", s.addr, "--quiet", "--virtual-domain", VirtualDomain,
 		"posix", s.Dir)
-	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY=", "ROOT_SECRET_KEY=")
+	cmd.Env = serverEnv()
 	cmd.Stdout = s.logf
 	cmd.Stderr = s.logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -171,6 +176,19 @@ func (s *Server) Stop() {
 	_ = s.cmd.Process.Kill()
 	<-s.out
 	s.cmd = nil
+}
+
+// serverEnv is the environment without versitygw's own settings, so that
+// only the flags configure the server.
+func serverEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "VGW_") || strings.HasPrefix(kv, "ROOT_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
 }
 
 func (s *Server) log() string {
