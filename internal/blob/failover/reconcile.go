@@ -10,6 +10,10 @@ import (
 // cursorEvery is how many walked keys go between two saves of the cursor.
 const cursorEvery = 256
 
+// maxFailuresInARow ends a pass early: an origin that failed this many steps
+// in a row is taken to be down, and the next pass tries again.
+const maxFailuresInARow = 8
+
 // Pass is what one reconciler pass did.
 type Pass struct {
 	Replayed          int // journal entries settled
@@ -39,7 +43,9 @@ func (s *Store) Reconcile(ctx context.Context) (Pass, error) {
 
 func (s *Store) replayJournal(ctx context.Context, p *Pass) error {
 	var firstErr error
+	inARow := 0
 	fail := func(err error) {
+		inARow++
 		p.Errors++
 		s.stats.stepErrors.Add(1)
 		if firstErr == nil {
@@ -49,6 +55,9 @@ func (s *Store) replayJournal(ctx context.Context, p *Pass) error {
 	for _, r := range s.journal.snapshot() {
 		if ctx.Err() != nil {
 			fail(ctx.Err())
+			break
+		}
+		if inARow >= maxFailuresInARow {
 			break
 		}
 		var err error
@@ -71,6 +80,7 @@ func (s *Store) replayJournal(ctx context.Context, p *Pass) error {
 			fail(fmt.Errorf("failover blob: reconcile %s %q: %w", r.Op, r.Key, err))
 			continue
 		}
+		inARow = 0
 		p.Replayed++
 		s.stats.replayed.Add(1)
 	}
@@ -144,6 +154,7 @@ func (s *Store) walk(ctx context.Context, p *Pass) error {
 		return fmt.Errorf("failover blob: reconcile: list secondary: %w", err)
 	}
 	var firstErr error
+	inARow := 0
 	for !pk.end || !sk.end {
 		var key string
 		var from, to easel.BlobStore
@@ -161,6 +172,7 @@ func (s *Store) walk(ctx context.Context, p *Pass) error {
 		if from != nil && !s.hidden(key) {
 			switch err := s.copy(ctx, from, to, key); {
 			case err == nil:
+				inARow = 0
 				if toPrimary {
 					p.CopiedToPrimary++
 					s.stats.copiedToPrimary.Add(1)
@@ -174,6 +186,9 @@ func (s *Store) walk(ctx context.Context, p *Pass) error {
 				s.stats.stepErrors.Add(1)
 				if firstErr == nil {
 					firstErr = fmt.Errorf("failover blob: reconcile: copy %q: %w", key, err)
+				}
+				if inARow++; inARow >= maxFailuresInARow {
+					return firstErr
 				}
 			}
 		}

@@ -22,7 +22,6 @@ import (
 	"github.com/easelhq/easel/internal/blob/s3/s3test"
 )
 
-
 func server(t *testing.T) *s3test.Server {
 	t.Helper()
 	// A server per top-level test keeps t.Cleanup ownership simple.
