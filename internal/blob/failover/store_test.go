@@ -258,18 +258,18 @@ func TestJournalSurvivesRestart(t *testing.T) {
 
 func TestWalkResumesFromCursor(t *testing.T) {
 	t.Parallel()
-	const n = 700
+	const n = 400
 	journal := filepath.Join(t.TempDir(), "journal")
 	pfs, sfs := newFS(t), newFS(t)
 	for i := range n {
 		require.NoError(t, pfs.Put(context.Background(), "k/"+strconv.Itoa(1000+i), strings.NewReader("x")))
 	}
-	// The first pass dies after 400 copies.
+	// The first pass dies after 300 copies, past the first saved cursor.
 	ctx, cancel := context.WithCancel(context.Background())
 	copies := 0
 	sec := &flaky{BlobStore: sfs}
 	sec.put = func(c context.Context, key string, r io.Reader) error {
-		if copies++; copies == 400 {
+		if copies++; copies == 300 {
 			cancel()
 		}
 		return sfs.Put(c, key, r)
