@@ -72,3 +72,7 @@ func (s *Store) settingAtFault(err error) string {
 	}
 	return ""
 }
+
+// IsUnreachable reports whether err, from a Store, means that the server
+// could not be reached at all (as opposed to answering with an error).
+func IsUnreachable(err error) bool { return unreachable(err) }
