@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"syscall"
 )
 
 // op is what the reconciler still owes a key.
@@ -41,6 +42,7 @@ type record struct {
 type journal struct {
 	mu      sync.Mutex
 	path    string
+	lock    *os.File // <path>.lock, held with flock while open
 	f       *os.File
 	pending map[string]op
 	cursor  string
@@ -51,6 +53,15 @@ func openJournal(path string) (*journal, error) {
 	if path == "" {
 		return j, nil
 	}
+	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("failover blob: journal %q: %w", path, err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = lock.Close()
+		return nil, fmt.Errorf("failover blob: journal %q is in use by another process (give each its own journal): %w", path, err)
+	}
+	j.lock = lock
 	f, err := os.Open(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -69,6 +80,7 @@ func openJournal(path string) (*journal, error) {
 		_ = f.Close()
 	}
 	if err := j.rewrite(); err != nil {
+		_ = j.close()
 		return nil, err
 	}
 	return j, nil
@@ -208,10 +220,14 @@ func (j *journal) setCursor(c string) error { return j.append(record{Cursor: &c}
 func (j *journal) close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.f == nil {
-		return nil
+	var err error
+	if j.f != nil {
+		err = j.f.Close()
+		j.f = nil
 	}
-	err := j.f.Close()
-	j.f = nil
+	if j.lock != nil {
+		_ = j.lock.Close() // releases the flock
+		j.lock = nil
+	}
 	return err
 }

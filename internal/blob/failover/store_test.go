@@ -308,3 +308,17 @@ easel_blob_failover_secondary_puts_total 1
 easel_blob_failover_journal_pending 1
 `), "easel_blob_failover_secondary_puts_total", "easel_blob_failover_journal_pending"))
 }
+
+func TestJournalIsExclusive(t *testing.T) {
+	t.Parallel()
+	journal := filepath.Join(t.TempDir(), "journal")
+	cfg := failover.Config{Primary: newFS(t), Secondary: newFS(t), JournalPath: journal}
+	s, err := failover.New(cfg)
+	require.NoError(t, err)
+	_, err = failover.New(cfg)
+	require.ErrorContains(t, err, "in use by another process")
+	require.NoError(t, s.Close())
+	s, err = failover.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+}
