@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -321,4 +322,22 @@ func TestJournalIsExclusive(t *testing.T) {
 	s, err = failover.New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
+}
+
+func TestSlowPrimaryFallsOver(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	primary := &flaky{BlobStore: newFS(t), put: func(ctx context.Context, _ string, r io.Reader) error {
+		_, _ = io.CopyN(io.Discard, r, 3) // a primary that hangs mid-upload
+		<-ctx.Done()
+		return ctx.Err()
+	}}
+	secondary := newFS(t)
+	s, err := failover.New(failover.Config{Primary: primary, Secondary: secondary, PrimaryTimeout: 100 * time.Millisecond})
+	require.NoError(t, err)
+	start := time.Now()
+	require.NoError(t, s.Put(ctx, "k", strings.NewReader("slow data")))
+	require.Less(t, time.Since(start), 5*time.Second)
+	require.Equal(t, []byte("slow data"), read(t, secondary, "k"))
+	require.Equal(t, int64(1), s.Stats().SecondaryPuts)
 }

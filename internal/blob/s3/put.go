@@ -32,6 +32,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader) error {
 	}
 	r = &ctxReader{ctx: ctx, r: r}
 	var part bytes.Buffer
+	part.Grow(int(min(s.cfg.PartSize, 64<<10)))
 	n, err := io.CopyN(&part, r, s.cfg.PartSize)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("s3 blob: put %q: read: %w", key, err)

@@ -176,8 +176,10 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
 	_, err := s.client.DeleteObject(cctx, &awss3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: s.object(key)})
-	if err != nil && !easel.IsNotFound(s.mapErr("delete", key, err)) {
-		return s.mapErr("delete", key, err)
+	if err != nil {
+		if err := s.mapErr("delete", key, err); !easel.IsNotFound(err) {
+			return err
+		}
 	}
 	return nil
 }
