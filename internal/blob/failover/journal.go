@@ -152,8 +152,8 @@ func (j *journal) append(r record) error {
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("failover blob: journal %q: %w", j.path, err)
 	}
-	if len(j.pending) == 0 && r.Op == opDone {
-		return j.rewrite() // compact: only the cursor is left
+	if len(j.pending) == 0 && (r.Op == opDone || r.Cursor != nil && *r.Cursor == "") {
+		return j.rewrite() // compact: nothing owed, only the cursor is left
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -340,4 +341,24 @@ func TestSlowPrimaryFallsOver(t *testing.T) {
 	require.Less(t, time.Since(start), 5*time.Second)
 	require.Equal(t, []byte("slow data"), read(t, secondary, "k"))
 	require.Equal(t, int64(1), s.Stats().SecondaryPuts)
+}
+
+func TestJournalIsCompacted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	journal := filepath.Join(t.TempDir(), "journal")
+	pfs := newFS(t)
+	primary := &flaky{BlobStore: pfs, put: readThenFail(0)}
+	s, err := failover.New(failover.Config{Primary: primary, Secondary: newFS(t), JournalPath: journal})
+	require.NoError(t, err)
+	defer s.Close()
+	for i := range 600 {
+		require.NoError(t, s.Put(ctx, "k/"+strconv.Itoa(1000+i), strings.NewReader("x")))
+	}
+	primary.put = nil
+	_, err = s.Reconcile(ctx)
+	require.NoError(t, err)
+	b, err := os.ReadFile(journal)
+	require.NoError(t, err)
+	require.Equal(t, 1, bytes.Count(b, []byte("\n")), "journal not compacted: %s", b)
 }
