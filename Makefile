@@ -22,7 +22,7 @@ TOOLS_DIR ?= $(HOME)/.cache/easel/tools
 HELM_VERSION := v3.22.0
 HELM := $(TOOLS_DIR)/helm-$(HELM_VERSION)/helm
 
-.PHONY: run build test test-short vet fuzz bench bench-vision deps-run deps-test deps-bench vision-deps deploy-check clean
+.PHONY: run build test test-short vet fuzz bench bench-vision deps-run deps-test deps-bench vision-deps deploy-check versitygw clean
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -46,6 +46,16 @@ vision-deps:
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends npm; }
 	bash scripts/vision-deps.sh $(VISION_DIR)
 
+# versitygw is the S3 server the blob tests start (internal/blob/s3/s3test
+# finds it in $(go env GOPATH)/bin).
+VERSITYGW_VERSION := v1.8.0
+versitygw:
+	@bin="$$($(GO) env GOPATH)/bin/versitygw"; \
+	if [ -x "$$bin" ] && $(GO) version -m "$$bin" | grep -q "versitygw[[:space:]]*$(VERSITYGW_VERSION)"; then :; else \
+		echo "installing versitygw $(VERSITYGW_VERSION)"; \
+		GOBIN="$$($(GO) env GOPATH)/bin" $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION); \
+	fi
+
 build: deps-run
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/easel
 
@@ -57,7 +67,7 @@ vet: deps-test
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 
-test: vet vision-deps deploy-check
+test: vet vision-deps versitygw deploy-check
 	$(GO) test -count=1 -timeout 30m ./...
 
 $(HELM):

@@ -31,6 +31,7 @@ type Config struct {
 	Worker    Worker    `yaml:"worker"`
 	Callbacks Callbacks `yaml:"callbacks"`
 	Vision    Vision    `yaml:"vision"`
+	Blob      Blob      `yaml:"blob"`
 }
 
 // Vision configures face detection and the analysis of uploads.
@@ -207,6 +208,7 @@ func Default() Config {
 			MinConfidence:  0.6,
 			AnalyzeUploads: true,
 		},
+		Blob: defaultBlob(),
 		Delivery: Delivery{
 			CacheControl: "public, max-age=31536000, immutable",
 			Presets: map[string]string{
@@ -289,6 +291,9 @@ func (c Config) Validate() error {
 		return errors.New("config: vision.min_confidence must be 0..1")
 	case len(c.Callbacks.Schedule) == 0 || c.Callbacks.Timeout <= 0 || c.Callbacks.Concurrency < 1:
 		return errors.New("config: callbacks.schedule must not be empty, timeout and concurrency positive")
+	}
+	if err := c.Blob.validate(); err != nil {
+		return err
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) easel.BlobStore) {
 		{"FailedPutKeepsOld", testFailedPutKeepsOld},
 		{"InvalidKeys", testInvalidKeys},
 		{"Ping", testPing},
+		{"Range", testRange},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
