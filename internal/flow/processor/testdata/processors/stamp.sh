@@ -1,0 +1,7 @@
+#!/bin/sh
+set -eu
+ext="${EASEL_INPUT##*.}"
+cp "$EASEL_INPUT" "image.$ext"
+printf '{"params": %s, "cwd": "%s", "input": "%s", "uid": %s, "env_home": "%s"}\n' \
+  "$(cat params.json)" "$(pwd)" "$EASEL_INPUT" "$(id -u)" "$HOME" > info.json
+echo "stamped $ext" >&2
