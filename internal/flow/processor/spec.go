@@ -112,7 +112,7 @@ func (p Param) check(name string) error {
 	}
 	if p.Default != nil {
 		if _, err := p.coerce(name, p.Default); err != nil {
-			return fmt.Errorf("default: %w", err)
+			return fmt.Errorf("default: %s", easel.ErrorMessage(err))
 		}
 	}
 	return nil
