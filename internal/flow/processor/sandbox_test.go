@@ -240,8 +240,8 @@ func TestIsolation(t *testing.T) {
 	here, _ := filepath.Abs("testdata/processors")
 	targets := []string{
 		filepath.Join(os.TempDir(), fmt.Sprintf("easel-escape-%d", time.Now().UnixNano())), // world-writable /tmp
-		filepath.Join(here, "escaped.txt"),  // next to the manifest
-		filepath.Join(b.tmp, "escaped.txt"), // beside the run directory
+		filepath.Join(here, "escaped.txt"),                                                 // next to the manifest
+		filepath.Join(b.tmp, "escaped.txt"),                                                // beside the run directory
 		"/dev/shm/easel-escape",
 	}
 	params := map[string]any{"port": port, "targets": strings.Join(targets, ":")}
