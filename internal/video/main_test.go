@@ -114,3 +114,5 @@ func watermarkPNG(t *testing.T) string {
 	require.NoError(t, f.Close())
 	return p
 }
+
+func command(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }
