@@ -8,14 +8,18 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	_ "golang.org/x/image/webp" // frame sizes
 
+	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/flow/processor"
 )
 
 // Frames is the built-in video.frames: still frames at a time, or N evenly
-// spaced, as JPEG or WebP, in one ffmpeg run (one fast seek per frame).
+// spaced, as JPEG or WebP, in one ffmpeg run: a fast seek for one frame, one
+// decoding pass selecting the first frame at or after each instant for
+// several.
 type Frames struct{ Tools Tools }
 
 var (
@@ -85,26 +89,42 @@ func (f Frames) Run(ctx context.Context, req processor.Request) ([]processor.Out
 		mime, ext = "image/webp", ".webp"
 	}
 	q, _ := getInt(req.Params, "quality")
-	var args []string
-	for _, t := range ts {
-		args = append(args, "-ss", ff(t), "-i", req.Input.Path)
+	var args, filters []string
+	if _, at := getFloat(req.Params, "at"); at || len(ts) == 1 {
+		// One frame: a fast seek to it.
+		args = []string{"-ss", ff(ts[0]), "-i", req.Input.Path}
+	} else {
+		// Several: one decoding pass, selecting the first frame at or
+		// after each instant, stopping after the last.
+		terms := make([]string, len(ts))
+		for i, t := range ts {
+			terms[i] = fmt.Sprintf("gte(t,%s)*not(gte(prev_selected_t,%s))", ff(t), ff(t))
+		}
+		args = []string{"-i", req.Input.Path}
+		filters = append(filters, "select='"+strings.Join(terms, "+")+"'")
+	}
+	if w, ok := getInt(req.Params, "width"); ok {
+		filters = append(filters, "scale="+strconv.Itoa(w)+":-2")
+	}
+	args = append(args, "-map", "0:v:0", "-an", "-sn", "-fps_mode", "passthrough", "-frames:v", strconv.Itoa(len(ts)))
+	if len(filters) > 0 {
+		args = append(args, "-vf", strings.Join(filters, ","))
+	}
+	if format == "webp" {
+		args = append(args, "-c:v", "libwebp", "-quality", strconv.Itoa(q))
+	} else {
+		args = append(args, "-c:v", "mjpeg", "-pix_fmt", "yuvj420p", "-q:v", strconv.Itoa(2+(100-q)*29/99))
+	}
+	args = append(args, "-f", "image2", "-start_number", "0", filepath.Join(req.Dir, "frame-%03d"+ext))
+	if err := f.Tools.Run(ctx, args, 0, nil); err != nil {
+		return nil, err
 	}
 	paths := make([]string, len(ts))
 	for i := range ts {
-		args = append(args, "-map", fmt.Sprintf("%d:v:0", i), "-frames:v", "1", "-an")
-		if w, ok := getInt(req.Params, "width"); ok {
-			args = append(args, "-vf", "scale="+strconv.Itoa(w)+":-2")
-		}
-		if format == "webp" {
-			args = append(args, "-c:v", "libwebp", "-quality", strconv.Itoa(q))
-		} else {
-			args = append(args, "-c:v", "mjpeg", "-pix_fmt", "yuvj420p", "-q:v", strconv.Itoa(2+(100-q)*29/99))
-		}
 		paths[i] = filepath.Join(req.Dir, fmt.Sprintf("frame-%03d%s", i, ext))
-		args = append(args, "-f", "image2", "-update", "1", paths[i])
-	}
-	if err := f.Tools.Run(ctx, args, 0, nil); err != nil {
-		return nil, err
+		if _, err := os.Stat(paths[i]); err != nil {
+			return nil, easel.Errorf(easel.CodeInternal, "video.frames: captured %d of %d frames (no frame at or after %ss)", i, len(ts), ff(ts[i]))
+		}
 	}
 	outs := make([]processor.Output, len(ts))
 	for i, p := range paths {
