@@ -143,7 +143,7 @@ func (s *Sandbox) Run(ctx context.Context, spec Spec, command []string, req Requ
 		"EASEL_OUTPUT_DIR=" + dir,
 	}
 	hc := helperConfig{Dir: dir, UID: s.cfg.UID, GID: s.cfg.GID, SwitchUser: iso.User, MountNS: iso.Namespaces, Memory: spec.Memory, MaxFile: s.cfg.MaxFileBytes}
-	stderr, started, waitErr := s.exec(ctx, spec.Timeout, hc, command, env)
+	stderr, started, waitErr := s.exec(ctx, spec.Timeout, hc, command, env, req.Progress)
 	if err := classify(ctx, spec, waitErr, stderr, started); err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (s *Sandbox) Run(ctx context.Context, spec Spec, command []string, req Requ
 // exec runs the helper with the command and waits for it, killing its
 // process group (its PID namespace, when there is one) when ctx or the
 // timeout ends it, and in any case once it has exited.
-func (s *Sandbox) exec(ctx context.Context, timeout time.Duration, hc helperConfig, command, env []string) (*tailBuffer, time.Time, error) {
+func (s *Sandbox) exec(ctx context.Context, timeout time.Duration, hc helperConfig, command, env []string, progress func(float64)) (*tailBuffer, time.Time, error) {
 	for {
 		cfgJSON, _ := json.Marshal(hc)
 		rctx, cancel := context.WithTimeout(ctx, timeout)
@@ -161,7 +161,7 @@ func (s *Sandbox) exec(ctx context.Context, timeout time.Duration, hc helperConf
 		cmd.Args[0] = "easel-sandbox"
 		cmd.Env, cmd.Dir = env, hc.Dir
 		stderr := newTailBuffer(s.cfg.StderrTail)
-		cmd.Stdout, cmd.Stderr = newTailBuffer(256), stderr
+		cmd.Stdout, cmd.Stderr = &progressWriter{report: progress}, stderr
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 		if hc.MountNS {
 			cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWNET | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS

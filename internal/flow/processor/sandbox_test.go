@@ -82,8 +82,14 @@ func requireRoot(t *testing.T) {
 
 func TestShellProcessor(t *testing.T) {
 	b := setup(t, processor.SandboxConfig{})
-	outs, err := b.run(t, context.Background(), "stamp", b.png, map[string]any{"label": "x", "copies": 2.0})
+	p, _ := b.reg.Get("stamp")
+	vals, err := p.Spec().Validate(map[string]any{"label": "x", "copies": 2.0})
 	require.NoError(t, err)
+	var progress []float64
+	outs, err := p.Run(context.Background(), processor.Request{Input: b.png, Params: vals, Dir: t.TempDir(),
+		Progress: func(f float64) { progress = append(progress, f) }})
+	require.NoError(t, err)
+	require.Equal(t, []float64{0.5, 1}, progress, "progress: lines of stdout")
 	require.Len(t, outs, 2)
 	require.Equal(t, "image", outs[0].Name)
 	require.Equal(t, "image/png", outs[0].File.MIME)
