@@ -143,6 +143,7 @@ func identifiers(n ast.Node, env map[string]any) []string {
 
 type identVisitor struct{ names map[string]bool }
 
+// Visit implements ast.Visitor.
 func (v *identVisitor) Visit(n *ast.Node) {
 	if id, ok := (*n).(*ast.IdentifierNode); ok {
 		v.names[id.Value] = true
