@@ -72,7 +72,7 @@ func (w *Watcher[T]) Load() error {
 func (w *Watcher[T]) Check() bool {
 	w.checkMu.Lock()
 	defer w.checkMu.Unlock()
-	stamp := fingerprint(w.paths)
+	stamp := w.settled()
 	w.mu.Lock()
 	if stamp == w.stamp && (w.have || w.status.Error != "") {
 		w.mu.Unlock()
@@ -94,6 +94,32 @@ func (w *Watcher[T]) Check() bool {
 		w.onChange(v)
 	}
 	return true
+}
+
+// Settle is how long the paths must stay unchanged before a change is
+// loaded, so that a file caught half-written is not taken for the new
+// version.
+const Settle = 50 * time.Millisecond
+
+// settled returns the fingerprint of the paths once it is stable over
+// Settle, or the last one seen after a few tries.
+func (w *Watcher[T]) settled() string {
+	stamp := fingerprint(w.paths)
+	w.mu.Lock()
+	same := stamp == w.stamp
+	w.mu.Unlock()
+	if same {
+		return stamp
+	}
+	for range 10 {
+		time.Sleep(Settle)
+		next := fingerprint(w.paths)
+		if next == stamp {
+			break
+		}
+		stamp = next
+	}
+	return stamp
 }
 
 // Current returns the last good value, and whether there is one.
