@@ -99,3 +99,12 @@ func TestCompileErrorsNameTheRule(t *testing.T) {
 		})
 	}
 }
+
+func TestFactsOf(t *testing.T) {
+	a := easel.Asset{TenantID: "acme", Format: "jpeg", Width: 1200, Height: 800, Bytes: 1234}
+	f := rules.FactsOf(a, "eu", map[string]string{"tier": "gold"}, 0)
+	require.Equal(t, rules.Facts{Width: 1200, Height: 800, ShortSide: 800, Format: "jpeg", Frames: 1, Faces: -1, Bytes: 1234,
+		Region: "eu", Tenant: "acme", Metadata: map[string]string{"tier": "gold"}}, f)
+	a.Analysis = &easel.Analysis{Faces: []easel.Face{{}, {}}}
+	require.Equal(t, 2, rules.FactsOf(a, "", nil, 0).Faces)
+}
