@@ -261,3 +261,26 @@ func FormatBytes(n int64) string {
 	}
 	return fmt.Sprintf("%dB", n)
 }
+
+// Probe runs /bin/true through the sandbox once: it checks that the helper
+// starts (the binary calls HelperMain) and settles Isolation. Call it at
+// start-up and report Isolation in /readyz.
+func (s *Sandbox) Probe(ctx context.Context) error {
+	dir, err := os.MkdirTemp(s.cfg.TempDir, "easel-probe-")
+	if err != nil {
+		return fmt.Errorf("processor: sandbox probe: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	iso := s.Isolation()
+	if iso.User {
+		if err := os.Chown(dir, s.cfg.UID, s.cfg.GID); err != nil {
+			return fmt.Errorf("processor: sandbox probe: %w", err)
+		}
+	}
+	hc := helperConfig{Dir: dir, UID: s.cfg.UID, GID: s.cfg.GID, SwitchUser: iso.User, MountNS: iso.Namespaces, Memory: MinMemory * 4, MaxFile: s.cfg.MaxFileBytes}
+	stderr, _, err := s.exec(ctx, 30*time.Second, hc, []string{"true"}, []string{"PATH=/usr/local/bin:/usr/bin:/bin"}, nil)
+	if err != nil {
+		return fmt.Errorf("processor: the sandbox helper %s does not work (does main call processor.HelperMain first?): %v: %s", s.cfg.Helper, err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}

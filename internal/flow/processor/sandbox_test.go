@@ -282,3 +282,11 @@ func TestIsolation(t *testing.T) {
 	}
 	require.Equal(t, processor.Isolation{User: true, Namespaces: true}, b.sb.Isolation())
 }
+
+func TestProbe(t *testing.T) {
+	b := setup(t, processor.SandboxConfig{})
+	require.NoError(t, b.sb.Probe(context.Background()))
+	bad, err := processor.NewSandbox(processor.SandboxConfig{TempDir: b.tmp, Helper: "/bin/false"})
+	require.NoError(t, err)
+	require.ErrorContains(t, bad.Probe(context.Background()), "does main call processor.HelperMain first?")
+}
