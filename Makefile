@@ -9,9 +9,10 @@ LDFLAGS := -s -w -X github.com/easelhq/easel/internal/cli.Version=$(VERSION)
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: libvips for the engine (cgo), its tools for the benchmark
-# floor (vipsthumbnail), wrk for load tests.
+# floor (vipsthumbnail), wrk for load tests; ffmpeg (and a font for text
+# watermarks) for the video processors; python3 for the test processors.
 RUN_PKGS   := libvips-dev pkg-config gcc
-TEST_PKGS  := $(RUN_PKGS) libvips-tools nats-server
+TEST_PKGS  := $(RUN_PKGS) libvips-tools nats-server ffmpeg fonts-dejavu-core python3
 BENCH_PKGS := $(TEST_PKGS) wrk
 
 VISION_DIR := third_party/vision
