@@ -1,0 +1,229 @@
+package vision
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/easelhq/easel"
+)
+
+// PhotoSetFile lists the evaluation photos the detector was not tuned on,
+// relative to this package; scripts/vision-deps.sh --photos fetches them.
+const PhotoSetFile = "testdata/photos.tsv"
+
+// Halves of the photo set: thresholds are tuned on HalfTune only, and
+// recall and precision are reported on HalfReport.
+const (
+	HalfTune   = "tune"
+	HalfReport = "report"
+)
+
+// Photo is one view of one photo of the set, with its truth.
+type Photo struct {
+	File    string      // file name in the photos folder
+	Licence string      // of the photo, as its package states it
+	View    string      // "full", "wN" (scaled to N px wide) or "crop=x,y,w,h"
+	Faces   []easel.Box // in the original's pixels
+	Ignore  []easel.Box // faces neither to find nor to count as false (profiles)
+	Notes   string
+}
+
+// Name is the file and the view, for reports.
+func (p Photo) Name() string { return p.File + "[" + p.View + "]" }
+
+// Half is HalfTune or HalfReport, from a hash of the file name: every view
+// of a photo falls in the same half.
+func (p Photo) Half() string {
+	h := fnv.New32a()
+	h.Write([]byte(p.File))
+	if h.Sum32()%2 == 0 {
+		return HalfTune
+	}
+	return HalfReport
+}
+
+// ReadPhotoSet reads a photos.tsv (file, source, sha256, licence, view,
+// faces, ignore, notes after a header line; # comments).
+func ReadPhotoSet(path string) ([]Photo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("vision: photo set: %w", err)
+	}
+	defer f.Close()
+	var out []Photo
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		text := sc.Text()
+		if text == "" || strings.HasPrefix(text, "#") || strings.HasPrefix(text, "file\t") {
+			continue
+		}
+		cols := strings.Split(text, "\t")
+		if len(cols) != 8 {
+			return nil, fmt.Errorf("vision: photo set line %d: %d columns, want 8", line, len(cols))
+		}
+		p := Photo{File: cols[0], Licence: cols[3], View: cols[4], Notes: cols[7]}
+		if p.Faces, err = parseBoxes(cols[5]); err != nil {
+			return nil, fmt.Errorf("vision: photo set line %d: faces: %w", line, err)
+		}
+		if p.Ignore, err = parseBoxes(cols[6]); err != nil {
+			return nil, fmt.Errorf("vision: photo set line %d: ignore: %w", line, err)
+		}
+		out = append(out, p)
+	}
+	return out, sc.Err()
+}
+
+// parseBoxes reads "x0,y0,x1,y1;…".
+func parseBoxes(s string) ([]easel.Box, error) {
+	var out []easel.Box
+	for _, b := range strings.Split(s, ";") {
+		if b = strings.TrimSpace(b); b == "" {
+			continue
+		}
+		v, err := parseInts(b, 4)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, easel.Box{X: float64(v[0]), Y: float64(v[1]), W: float64(v[2] - v[0]), H: float64(v[3] - v[1])})
+	}
+	return out, nil
+}
+
+func parseInts(s string, n int) ([]int, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != n {
+		return nil, fmt.Errorf("%q: want %d numbers", s, n)
+	}
+	v := make([]int, n)
+	for i, p := range parts {
+		x, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", s, err)
+		}
+		v[i] = x
+	}
+	return v, nil
+}
+
+// Load decodes the photo from dir and applies the view; the truth boxes are
+// mapped to the view's pixels.
+func (p Photo) Load(dir string) (img RGB, faces, ignore []easel.Box, err error) {
+	img, err = LoadRGB(filepath.Join(dir, p.File))
+	if err != nil {
+		return RGB{}, nil, nil, err
+	}
+	dx, dy, s := 0.0, 0.0, 1.0
+	switch {
+	case p.View == "full":
+	case strings.HasPrefix(p.View, "w"):
+		w, err := strconv.Atoi(p.View[1:])
+		if err != nil || w <= 0 {
+			return RGB{}, nil, nil, fmt.Errorf("vision: %s: bad view %q", p.File, p.View)
+		}
+		s = float64(w) / float64(img.W)
+		img = resize(img, w, max(1, int(float64(img.H)*s+0.5)))
+	case strings.HasPrefix(p.View, "crop="):
+		v, err := parseInts(strings.TrimPrefix(p.View, "crop="), 4)
+		if err != nil || v[0] < 0 || v[1] < 0 || v[2] <= 0 || v[3] <= 0 || v[0]+v[2] > img.W || v[1]+v[3] > img.H {
+			return RGB{}, nil, nil, fmt.Errorf("vision: %s: bad view %q", p.File, p.View)
+		}
+		img = crop(img, v[0], v[1], v[2], v[3])
+		dx, dy = float64(v[0]), float64(v[1])
+	default:
+		return RGB{}, nil, nil, fmt.Errorf("vision: %s: bad view %q", p.File, p.View)
+	}
+	mapBoxes := func(in []easel.Box) []easel.Box {
+		var out []easel.Box
+		for _, b := range in {
+			m := clipBox(easel.Box{X: (b.X - dx) * s, Y: (b.Y - dy) * s, W: b.W * s, H: b.H * s}, img.W, img.H)
+			if m.W*m.H >= 0.5*b.W*b.H*s*s { // a face the crop cuts in half is not asked for
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	return img, mapBoxes(p.Faces), mapBoxes(p.Ignore), nil
+}
+
+// crop returns the w×h part of img at (x, y).
+func crop(img RGB, x, y, w, h int) RGB {
+	out := RGB{Pix: make([]byte, w*h*3), W: w, H: h}
+	for r := range h {
+		copy(out.Pix[r*w*3:(r+1)*w*3], img.Pix[((y+r)*img.W+x)*3:])
+	}
+	return out
+}
+
+// PhotoResult is a detector's outcome on one photo of the set.
+type PhotoResult struct {
+	Photo
+	Want, Found, Matched, False int
+	Elapsed                     time.Duration
+	Faces                       []easel.Face
+}
+
+// Score adds up results.
+type Score struct {
+	Images, Want, Matched, False int
+}
+
+// Add counts r.
+func (s *Score) Add(r PhotoResult) {
+	s.Images++
+	s.Want += r.Want
+	s.Matched += r.Matched
+	s.False += r.False
+}
+
+// Recall is truth faces found / truth faces.
+func (s Score) Recall() float64 { return ratio(s.Matched, s.Want) }
+
+// Precision is detections on a truth face / detections (those on an ignored
+// face not counted).
+func (s Score) Precision() float64 { return ratio(s.Matched, s.Matched+s.False) }
+
+// EvaluatePhoto runs d on one photo of the set in dir: each truth face is
+// matched to at most one detection (Overlaps), a detection on an ignored
+// face is neither right nor wrong, any other is false.
+func EvaluatePhoto(ctx context.Context, d Detector, dir string, p Photo) (PhotoResult, error) {
+	img, truth, ignore, err := p.Load(dir)
+	if err != nil {
+		return PhotoResult{}, err
+	}
+	start := time.Now()
+	faces, err := d.Detect(ctx, img)
+	if err != nil {
+		return PhotoResult{}, fmt.Errorf("vision: %s on %s: %w", d.Name(), p.Name(), err)
+	}
+	r := PhotoResult{Photo: p, Want: len(truth), Found: len(faces), Elapsed: time.Since(start), Faces: faces}
+	used := make([]bool, len(truth))
+	for _, f := range faces {
+		hit := false
+		for i, t := range truth {
+			if !used[i] && Overlaps(f.Box, t) {
+				used[i], hit = true, true
+				r.Matched++
+				break
+			}
+		}
+		if hit {
+			continue
+		}
+		ignored := false
+		for _, t := range ignore { // a second detection of a found face is false
+
+			ignored = ignored || Overlaps(f.Box, t)
+		}
+		if !ignored {
+			r.False++
+		}
+	}
+	return r, nil
+}
