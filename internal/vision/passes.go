@@ -41,17 +41,19 @@ const (
 	// single pass; real faces are seen by two passes or score higher).
 	singlePassMargin = 0.15
 	// tileMinSide: images whose long side is at least this are tiled when
-	// the whole-image pass found no face or a small one.
+	// the whole-image passes saw a small face (at any score).
 	tileMinSide = 1.5 * backSize
-	// tileScaleSide is the long side the image is scaled to for tiling
-	// (2×2 tiles of the back model's input with 64 px overlap).
-	tileScaleSide = 2*backSize - 64
+	// tileScaleSide is the long side the image is scaled to for tiling: the
+	// analysis raster at its own resolution, 3×2 or 3×3 tiles of the back
+	// model's input overlapping by at least a quarter.
+	tileScaleSide = 2 * backSize
 	// detectSide is the long side Detect scales a larger image to first
 	// (processing.AnalysisSide: the server's raster is no larger).
 	detectSide = 2 * backSize
-	// smallFace: a face whose side is under this fraction of the image's long
-	// side hints at a crowd: tile.
-	smallFace = 0.15
+	// smallFace: a candidate whose side is under this fraction of the
+	// image's long side (under about 26 px of the back model's input, where
+	// its scores fall) hints at a crowd: tile.
+	smallFace = 0.1
 	// closeUpSide: a face larger than this fraction of the image's long side
 	// is a close-up: the back model sizes it badly; a pass on the image
 	// shown smaller (closeUpZoomOut) replaces it.
@@ -60,8 +62,8 @@ const (
 )
 
 // Detect finds the faces in img: the back and front models on the whole
-// image; tiles when the image is large and the first passes found no face
-// or small ones; a zoomed-out pass for close-ups. The candidates of all
+// image; tiles when the image is large and the first passes saw small faces
+// or a face only one of them saw; a zoomed-out pass for close-ups. The candidates of all
 // passes are merged by weighted non-maximum suppression and kept when their
 // keypoints are a face's and their score is at least MinConfidence with the
 // agreement of two passes (MinConfidence + singlePassMargin when one pass
@@ -104,12 +106,11 @@ func (b *BlazeFace) candidates(ctx context.Context, img RGB) ([]candidate, error
 	}
 	first := weightedNMS(cands, nmsIoU)
 	var more []job
-	confident := func(small bool) bool {
-		return slices.ContainsFunc(first, func(c candidate) bool {
-			return c.score >= b.cfg.MinConfidence && (side(c) < smallFace*long) == small
-		})
-	}
-	if long >= tileMinSide && (!confident(false) || confident(true)) {
+	// Tiles look again where the whole-image passes saw a small face, or a
+	// face only one of them saw, confidently enough to ask a second opinion.
+	if long >= tileMinSide && slices.ContainsFunc(first, func(c candidate) bool {
+		return side(c) < smallFace*long || c.passes.count() == 1 && c.score >= b.cfg.MinConfidence
+	}) {
 		more = append(more, job{b.back, func() []view { return tiles(img) }, passTiles})
 	}
 	closeUp := func(c candidate) bool { return side(c) > closeUpSide*long }

@@ -5,10 +5,13 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/easelhq/easel"
@@ -29,7 +32,7 @@ const (
 type Photo struct {
 	File    string      // file name in the photos folder
 	Licence string      // of the photo, as its package states it
-	View    string      // "full", "wN" (scaled to N px wide) or "crop=x,y,w,h"
+	View    string      // "full", "wN" (scaled to N px wide), "crop=x,y,w,h" or "mosaic" (2×2 copies: a crowd)
 	Faces   []easel.Box // in the original's pixels
 	Ignore  []easel.Box // faces neither to find nor to count as false (profiles)
 	Notes   string
@@ -112,13 +115,40 @@ func parseInts(s string, n int) ([]int, error) {
 	return v, nil
 }
 
-// Load decodes the photo from dir and applies the view; the truth boxes are
-// mapped to the view's pixels.
+// Load decodes the photo from dir, applies the view and scales the result
+// to the server's analysis raster; the truth boxes are mapped to its pixels.
 func (p Photo) Load(dir string) (img RGB, faces, ignore []easel.Box, err error) {
 	img, err = LoadRGB(filepath.Join(dir, p.File))
 	if err != nil {
 		return RGB{}, nil, nil, err
 	}
+	img, truth, ignore, err := p.apply(img)
+	if err != nil {
+		return RGB{}, nil, nil, err
+	}
+	// The server detects on a raster of at most AnalysisSide (512) px.
+	if long := max(img.W, img.H); long > analysisSide {
+		s := float64(analysisSide) / float64(long)
+		small := resize(img, max(1, int(float64(img.W)*s+0.5)), max(1, int(float64(img.H)*s+0.5)))
+		sx, sy := float64(small.W)/float64(img.W), float64(small.H)/float64(img.H)
+		scale := func(in []easel.Box) []easel.Box {
+			out := make([]easel.Box, len(in))
+			for i, b := range in {
+				out[i] = easel.Box{X: b.X * sx, Y: b.Y * sy, W: b.W * sx, H: b.H * sy}
+			}
+			return out
+		}
+		img, truth, ignore = small, scale(truth), scale(ignore)
+	}
+	return img, truth, ignore, nil
+}
+
+// analysisSide is processing.AnalysisSide, the long side of the raster the
+// server detects faces on (vision cannot import processing).
+const analysisSide = 512
+
+// apply applies the view to the decoded photo and maps the truth boxes.
+func (p Photo) apply(img RGB) (RGB, []easel.Box, []easel.Box, error) {
 	dx, dy, s := 0.0, 0.0, 1.0
 	switch {
 	case p.View == "full":
@@ -129,6 +159,8 @@ func (p Photo) Load(dir string) (img RGB, faces, ignore []easel.Box, err error) 
 		}
 		s = float64(w) / float64(img.W)
 		img = resize(img, w, max(1, int(float64(img.H)*s+0.5)))
+	case p.View == "mosaic":
+		return mosaic(img, p.Faces), mosaicBoxes(img, p.Faces), mosaicBoxes(img, p.Ignore), nil
 	case strings.HasPrefix(p.View, "crop="):
 		v, err := parseInts(strings.TrimPrefix(p.View, "crop="), 4)
 		if err != nil || v[0] < 0 || v[1] < 0 || v[2] <= 0 || v[3] <= 0 || v[0]+v[2] > img.W || v[1]+v[3] > img.H {
@@ -152,6 +184,28 @@ func (p Photo) Load(dir string) (img RGB, faces, ignore []easel.Box, err error) 
 	return img, mapBoxes(p.Faces), mapBoxes(p.Ignore), nil
 }
 
+// mosaic is img twice across and twice down: a crowd of small faces.
+func mosaic(img RGB, _ []easel.Box) RGB {
+	out := RGB{Pix: make([]byte, 4*len(img.Pix)), W: 2 * img.W, H: 2 * img.H}
+	for y := range out.H {
+		for x := range 2 {
+			copy(out.Pix[(y*out.W+x*img.W)*3:], img.Pix[(y%img.H)*img.W*3:(y%img.H+1)*img.W*3])
+		}
+	}
+	return out
+}
+
+// mosaicBoxes repeats the boxes in the four copies of mosaic.
+func mosaicBoxes(img RGB, in []easel.Box) []easel.Box {
+	var out []easel.Box
+	for _, d := range [][2]int{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
+		for _, b := range in {
+			out = append(out, easel.Box{X: b.X + float64(d[0]*img.W), Y: b.Y + float64(d[1]*img.H), W: b.W, H: b.H})
+		}
+	}
+	return out
+}
+
 // crop returns the w×h part of img at (x, y).
 func crop(img RGB, x, y, w, h int) RGB {
 	out := RGB{Pix: make([]byte, w*h*3), W: w, H: h}
@@ -165,8 +219,10 @@ func crop(img RGB, x, y, w, h int) RGB {
 type PhotoResult struct {
 	Photo
 	Want, Found, Matched, False int
-	Elapsed                     time.Duration
-	Faces                       []easel.Face
+	// Elapsed is Detect's wall time; CPU its CPU time (all threads), which
+	// other processes on the machine disturb less.
+	Elapsed, CPU time.Duration
+	Faces        []easel.Face
 }
 
 // Score adds up results.
@@ -197,12 +253,12 @@ func EvaluatePhoto(ctx context.Context, d Detector, dir string, p Photo) (PhotoR
 	if err != nil {
 		return PhotoResult{}, err
 	}
-	start := time.Now()
+	cpu0, start := cpuTime(), time.Now()
 	faces, err := d.Detect(ctx, img)
 	if err != nil {
 		return PhotoResult{}, fmt.Errorf("vision: %s on %s: %w", d.Name(), p.Name(), err)
 	}
-	r := PhotoResult{Photo: p, Want: len(truth), Found: len(faces), Elapsed: time.Since(start), Faces: faces}
+	r := PhotoResult{Photo: p, Want: len(truth), Found: len(faces), Elapsed: time.Since(start), CPU: cpuTime() - cpu0, Faces: faces}
 	used := make([]bool, len(truth))
 	for _, f := range faces {
 		hit := false
@@ -226,4 +282,75 @@ func EvaluatePhoto(ctx context.Context, d Detector, dir string, p Photo) (PhotoR
 		}
 	}
 	return r, nil
+}
+
+// cpuTime is the CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// EvaluatePhotoSet runs d on every photo of the set (read from tsv, files in
+// dir) and returns the score of each half and each photo's result.
+func EvaluatePhotoSet(ctx context.Context, d Detector, tsv, dir string) (map[string]Score, []PhotoResult, error) {
+	photos, err := ReadPhotoSet(tsv)
+	if err != nil {
+		return nil, nil, err
+	}
+	scores := map[string]Score{}
+	var results []PhotoResult
+	for _, p := range photos {
+		r, err := EvaluatePhoto(ctx, d, dir, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		s := scores[p.Half()]
+		s.Add(r)
+		scores[p.Half()] = s
+		results = append(results, r)
+	}
+	return scores, results, nil
+}
+
+// WritePhotoReport prints EvaluatePhotoSet's outcome: per half, per source
+// (the file name's prefix) and per photo, with Detect's wall and CPU time.
+func WritePhotoReport(w io.Writer, name string, scores map[string]Score, results []PhotoResult) error {
+	var wall, cpu []time.Duration
+	bySource := map[string]*Score{}
+	var sources []string
+	for _, r := range results {
+		wall, cpu = append(wall, r.Elapsed), append(cpu, r.CPU)
+		src := r.Half() + " " + strings.SplitN(r.File, "_", 2)[0]
+		if bySource[src] == nil {
+			bySource[src] = &Score{}
+			sources = append(sources, src)
+		}
+		bySource[src].Add(r)
+	}
+	slices.Sort(wall)
+	slices.Sort(cpu)
+	slices.Sort(sources)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s on testdata/photos.tsv (detection on the ≤%d px raster):\n", name, analysisSide)
+	for _, h := range []string{HalfTune, HalfReport} {
+		s := scores[h]
+		fmt.Fprintf(&b, "  %-6s half: %2d images, recall %.3f (%d/%d), precision %.3f (%d false)\n", h, s.Images, s.Recall(), s.Matched, s.Want, s.Precision(), s.False)
+	}
+	for _, src := range sources {
+		s := bySource[src]
+		fmt.Fprintf(&b, "    %-16s %2d images, recall %.3f (%d/%d), %d false\n", src, s.Images, s.Recall(), s.Matched, s.Want, s.False)
+	}
+	if n := len(wall); n > 0 {
+		fmt.Fprintf(&b, "  time per photo: wall p50 %v max %v; CPU p50 %v max %v\n", wall[n/2].Round(100*time.Microsecond), wall[n-1].Round(100*time.Microsecond),
+			cpu[n/2].Round(100*time.Microsecond), cpu[n-1].Round(100*time.Microsecond))
+	}
+	for _, r := range results {
+		fmt.Fprintf(&b, "  %-6s %-44s want %d found %d matched %d false %d  wall %8v cpu %8v\n", r.Half(), r.Name(), r.Want, r.Found, r.Matched, r.False,
+			r.Elapsed.Round(100*time.Microsecond), r.CPU.Round(100*time.Microsecond))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
