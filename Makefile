@@ -68,7 +68,7 @@ fuzz: deps-test
 bench: deps-bench build
 	$(GO) run ./internal/bench --bin $(BIN) --write docs/BENCHMARKS.md
 
-bench-vision: deps-test vision-deps
+bench-vision: deps-test vision-deps vision-photos
 	$(GO) run ./internal/bench --suite vision --write docs/BENCHMARKS.md
 
 clean:
