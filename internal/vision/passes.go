@@ -54,6 +54,9 @@ const (
 	// image's long side (under about 26 px of the back model's input, where
 	// its scores fall) hints at a crowd: tile.
 	smallFace = 0.1
+	// smallFaceScore is the score a small candidate needs to trigger tiling
+	// (weaker ones are mostly texture).
+	smallFaceScore = 0.5
 	// closeUpSide: a face larger than this fraction of the image's long side
 	// is a close-up: the back model sizes it badly; a pass on the image
 	// shown smaller (closeUpZoomOut) replaces it.
@@ -107,9 +110,11 @@ func (b *BlazeFace) candidates(ctx context.Context, img RGB) ([]candidate, error
 	first := weightedNMS(cands, nmsIoU)
 	var more []job
 	// Tiles look again where the whole-image passes saw a small face, or a
-	// face only one of them saw, confidently enough to ask a second opinion.
+	// face only one of them saw whose fate a second opinion decides (at
+	// least MinConfidence, under the single-pass bar).
 	if long >= tileMinSide && slices.ContainsFunc(first, func(c candidate) bool {
-		return side(c) < smallFace*long || c.passes.count() == 1 && c.score >= b.cfg.MinConfidence
+		return side(c) < smallFace*long && c.score >= smallFaceScore ||
+			c.passes.count() == 1 && c.score >= b.cfg.MinConfidence && c.score < b.cfg.MinConfidence+singlePassMargin
 	}) {
 		more = append(more, job{b.back, func() []view { return tiles(img) }, passTiles})
 	}
