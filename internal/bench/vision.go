@@ -50,6 +50,20 @@ func runVision(ctx context.Context, out *strings.Builder) error {
 	}
 	out.WriteString("```\n")
 
+	// Photos the detector was not tuned on (make vision-photos): recall and
+	// precision per half (tune / report) and per source.
+	fmt.Fprintf(out, "\n### Faces on internal/vision/testdata/photos.tsv (not tuned on: report half)\n\n```\n")
+	scores, results, err := vision.EvaluatePhotoSet(ctx, blaze, filepath.Join("internal/vision", vision.PhotoSetFile), filepath.Join(cfg.Dir, "photos"))
+	if err != nil {
+		return fmt.Errorf("photo set (run make vision-photos): %w", err)
+	}
+	var ps strings.Builder
+	if err := vision.WritePhotoReport(&ps, blaze.Name(), scores, results); err != nil {
+		return err
+	}
+	out.WriteString(ps.String())
+	out.WriteString("```\n")
+
 	// Speed on a 13 MP JPEG, decode included: shrink-on-load to the analysis
 	// raster, then detect; hashes on the same raster. The corpus photo is
 	// progressive; a baseline re-encode of it (made here with libvips) shows

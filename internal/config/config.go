@@ -205,7 +205,7 @@ func Default() Config {
 		},
 		Vision: Vision{
 			Dir:            "third_party/vision",
-			MinConfidence:  0.6,
+			MinConfidence:  0.65,
 			AnalyzeUploads: true,
 		},
 		Blob: defaultBlob(),

@@ -7,12 +7,15 @@ import (
 	"github.com/easelhq/easel"
 )
 
-// The BlazeFace "back" model: 256×256 input, 896 anchors on a 16×16 grid
+// Both BlazeFace models ("back": 256×256 input, "front": 128×128; checked
+// against the model files' output shapes) have 896 anchors on a 16×16 grid
 // (2 per cell) and an 8×8 grid (6 per cell); per anchor a score logit and 16
 // regressors: box centre offset (x, y) and size (w, h), then 6 keypoints
-// (x, y), all in pixels of the 256 input, relative to the anchor centre.
+// (x, y), all in pixels of the model's input, relative to the anchor centre.
+// The anchors of one layout serve both models, scaled by the input size.
 const (
-	inputSize     = 256
+	backSize      = 256
+	frontSize     = 128
 	numKeypoints  = 6
 	numRegressors = 4 + 2*numKeypoints
 	nmsIoU        = 0.3 // MediaPipe's min_suppression_threshold
@@ -41,17 +44,19 @@ var anchors = func() [][2]float64 {
 	return a
 }()
 
-// candidate is a decoded detection in pixels of the 256 input.
+// candidate is a decoded detection, in pixels of the model input, then of
+// the image once a view maps it back.
 type candidate struct {
 	score          float64
 	x0, y0, x1, y1 float64
 	kp             [numKeypoints][2]float64
+	passes         passSet // the passes that saw it (after merging)
 }
 
 // decode turns the raw outputs (scores: one logit per anchor; regs:
 // numRegressors per anchor, both in anchor order) into candidates scoring at
 // least minScore.
-func decode(scores, regs []float32, minScore float64) []candidate {
+func decode(scores, regs []float32, minScore float64, size int) []candidate {
 	var out []candidate
 	for i, a := range anchors {
 		s := sigmoid(float64(scores[i]))
@@ -59,7 +64,7 @@ func decode(scores, regs []float32, minScore float64) []candidate {
 			continue
 		}
 		r := regs[i*numRegressors : (i+1)*numRegressors]
-		ax, ay := a[0]*inputSize, a[1]*inputSize
+		ax, ay := a[0]*float64(size), a[1]*float64(size)
 		cx, cy := ax+float64(r[0]), ay+float64(r[1])
 		w, h := float64(r[2]), float64(r[3])
 		if w <= 0 || h <= 0 {
@@ -100,6 +105,7 @@ func weightedNMS(cands []candidate, iou float64) []candidate {
 			used[j] = true
 			w := c.score
 			sum += w
+			acc.passes |= c.passes
 			acc.x0 += w * c.x0
 			acc.y0 += w * c.y0
 			acc.x1 += w * c.x1

@@ -6,57 +6,85 @@ import (
 	"github.com/easelhq/easel"
 )
 
-// letterbox is img scaled to fit the 256×256 model input (long side
-// 256/zoomOut, aspect kept, centred, padded black) and the transform back to img's
-// pixels.
-type letterbox struct {
-	small          RGB     // img scaled, small.W or small.H is inputSize
+// view is what one inference sees: a part of the image (all of it, or a
+// tile) scaled into a size×size model input, padded black, and the
+// transform back to the image's pixels.
+type view struct {
+	small          RGB     // the part, scaled; small.W, small.H ≤ size
+	size           int     // the model's input side
 	padX, padY     int     // offset of small in the input
-	scaleX, scaleY float64 // img pixels per input pixel
-	w, h           int     // img size
+	scaleX, scaleY float64 // image pixels per input pixel
+	offX, offY     float64 // image pixel of small's origin
+	w, h           int     // image size
 }
 
-func newLetterbox(img RGB, zoomOut float64) letterbox {
-	s := float64(inputSize) / (zoomOut * float64(max(img.W, img.H)))
-	w := max(1, min(inputSize, int(math.Round(float64(img.W)*s))))
-	h := max(1, min(inputSize, int(math.Round(float64(img.H)*s))))
-	return letterbox{
+// newLetterbox shows all of img: long side size/zoomOut, aspect kept,
+// centred.
+func newLetterbox(img RGB, size int, zoomOut float64) view {
+	s := float64(size) / (zoomOut * float64(max(img.W, img.H)))
+	w := max(1, min(size, int(math.Round(float64(img.W)*s))))
+	h := max(1, min(size, int(math.Round(float64(img.H)*s))))
+	return view{
 		small:  resize(img, w, h),
-		padX:   (inputSize - w) / 2,
-		padY:   (inputSize - h) / 2,
+		size:   size,
+		padX:   (size - w) / 2,
+		padY:   (size - h) / 2,
 		scaleX: float64(img.W) / float64(w),
 		scaleY: float64(img.H) / float64(h),
 		w:      img.W, h: img.H,
 	}
 }
 
+// newTile shows the size×size part at (x, y) of scaled, which is img
+// scaled by s (scaled may be smaller than a tile: it is padded).
+func newTile(scaled RGB, s float64, x, y, size, imgW, imgH int) view {
+	w, h := min(size, scaled.W-x), min(size, scaled.H-y)
+	return view{
+		small:  crop(scaled, x, y, w, h),
+		size:   size,
+		scaleX: 1 / s, scaleY: 1 / s,
+		offX: float64(x) / s, offY: float64(y) / s,
+		w: imgW, h: imgH,
+	}
+}
+
 // fill writes the NHWC input tensor, RGB scaled to [-1, 1].
-func (l letterbox) fill(dst []float32) {
+func (l view) fill(dst []float32) {
 	for i := range dst {
 		dst[i] = -1
 	}
 	for y := range l.small.H {
 		src := l.small.Pix[y*l.small.W*3 : (y+1)*l.small.W*3]
-		out := dst[((y+l.padY)*inputSize+l.padX)*3:]
+		out := dst[((y+l.padY)*l.size+l.padX)*3:]
 		for i, v := range src {
 			out[i] = float32(v)/127.5 - 1
 		}
 	}
 }
 
-// point maps a point of the input to img's pixels.
-func (l letterbox) point(u, v float64) easel.Point {
-	return easel.Point{X: (u - float64(l.padX)) * l.scaleX, Y: (v - float64(l.padY)) * l.scaleY}
+// point maps a point of the input to the image's pixels.
+func (l view) point(u, v float64) (float64, float64) {
+	return (u-float64(l.padX))*l.scaleX + l.offX, (v-float64(l.padY))*l.scaleY + l.offY
 }
 
-// face maps a candidate to an easel.Face in img's pixels. The model's
-// keypoints are the subject's right eye, left eye, nose tip, mouth centre,
-// right ear and left ear (the subject's right eye is on the viewer's left).
-func (l letterbox) face(c candidate) easel.Face {
-	p0, p1 := l.point(c.x0, c.y0), l.point(c.x1, c.y1)
-	kp := func(k int) easel.Point { return l.point(c.kp[k][0], c.kp[k][1]) }
+// toImage maps a candidate from the input to the image's pixels.
+func (l view) toImage(c candidate) candidate {
+	c.x0, c.y0 = l.point(c.x0, c.y0)
+	c.x1, c.y1 = l.point(c.x1, c.y1)
+	for k := range c.kp {
+		c.kp[k][0], c.kp[k][1] = l.point(c.kp[k][0], c.kp[k][1])
+	}
+	return c
+}
+
+// face turns a candidate in the image's pixels into an easel.Face. The
+// model's keypoints are the subject's right eye, left eye, nose tip, mouth
+// centre, right ear and left ear (the subject's right eye is on the
+// viewer's left).
+func face(c candidate, w, h int) easel.Face {
+	kp := func(k int) easel.Point { return easel.Point{X: c.kp[k][0], Y: c.kp[k][1]} }
 	return easel.Face{
-		Box:        clipBox(easel.Box{X: p0.X, Y: p0.Y, W: p1.X - p0.X, H: p1.Y - p0.Y}, l.w, l.h),
+		Box:        clipBox(easel.Box{X: c.x0, Y: c.y0, W: c.x1 - c.x0, H: c.y1 - c.y0}, w, h),
 		Confidence: c.score,
 		RightEye:   kp(0),
 		LeftEye:    kp(1),

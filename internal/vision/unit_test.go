@@ -39,7 +39,7 @@ func TestDecode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := decode(scores, regs, tt.minScore)
+			got := decode(scores, regs, tt.minScore, backSize)
 			require.Len(t, got, len(tt.want))
 			for i, w := range tt.want {
 				require.InDelta(t, w.score, got[i].score, 1e-9)

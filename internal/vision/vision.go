@@ -50,23 +50,27 @@ const DefaultDir = "third_party/vision"
 
 // File names in Config.Dir.
 const (
-	ModelFile   = "blazeface_back_256.onnx"
-	RuntimeFile = "libonnxruntime.so.1"
+	ModelFile      = "blazeface_back_256.onnx"
+	FrontModelFile = "blazeface_front_128.onnx"
+	RuntimeFile    = "libonnxruntime.so.1"
 )
 
 // Config configures the detectors.
 type Config struct {
 	// Dir is where vision-deps.sh put the model and the runtime.
 	Dir string
-	// ModelPath and RuntimePath override Dir for the BlazeFace model and
-	// libonnxruntime.so.1.
-	ModelPath, RuntimePath string
-	// MinConfidence is the BlazeFace score (0..1) a face needs.
+	// ModelPath, FrontModelPath and RuntimePath override Dir for the
+	// BlazeFace "back" and "front" models and libonnxruntime.so.1.
+	ModelPath, FrontModelPath, RuntimePath string
+	// MinConfidence is the BlazeFace score (0..1) a face needs when two
+	// passes (models, tiles) saw it; a face seen by one pass only needs 0.15
+	// more.
 	MinConfidence float64
 	// Threads is the number of onnxruntime intra-op threads per inference.
 	Threads int
-	// Sessions is the number of BlazeFace inferences that may run at once
-	// (one onnxruntime session each, about 5 MB).
+	// Sessions is the number of inferences of each BlazeFace model that may
+	// run at once (one onnxruntime session each, about 5 MB); the passes of
+	// one Detect run in parallel on them.
 	Sessions int
 }
 
