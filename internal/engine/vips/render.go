@@ -45,6 +45,9 @@ func (e *Engine) Render(ctx context.Context, data []byte, p transform.Plan, over
 	if err := checkPlan(p, h); err != nil {
 		return out, err
 	}
+	if err := transform.CheckCost(p, h.source(), e.cfg.MaxCost); err != nil {
+		return out, err
+	}
 	out, err = e.render(ctx, h, p, overlay, true)
 	if err != nil && benign(err) {
 		// Decoders stop at the first warning in strict mode; a warning that
@@ -57,18 +60,19 @@ func (e *Engine) Render(ctx context.Context, data []byte, p transform.Plan, over
 
 // render is one attempt at Render; strict makes decoders fail on warnings.
 func (e *Engine) render(ctx context.Context, h *header, p transform.Plan, overlay []byte, strict bool) (transform.Output, error) {
-	r := &renderer{e: e, ctx: ctx, p: p, h: h, overlayData: overlay, strict: strict}
+	r := &renderer{e: e, ctx: ctx, p: p, h: h, overlayData: overlay, strict: strict, kill: newKiller(ctx)}
 	defer r.close()
 	img, pages, err := r.run()
 	if err != nil {
-		return transform.Output{}, err
+		return transform.Output{}, r.stopped(err)
 	}
 	if err := ctxErr(ctx); err != nil {
 		return transform.Output{}, err
 	}
+	r.kill.watch(img)
 	buf, err := encode(img, p)
 	if err != nil {
-		return transform.Output{}, err
+		return transform.Output{}, r.stopped(err)
 	}
 	w, ht := img.Width(), img.Height()
 	if pages > 1 {
@@ -133,9 +137,20 @@ type renderer struct {
 	refs        []*govips.ImageRef // closed at the end
 	overlay     *govips.ImageRef   // prepared once, composited on every frame
 	text        *govips.ImageRef
+	kill        *killer // stops libvips when ctx ends; nil for none
+}
+
+// stopped returns the context's error instead of err when the context has
+// ended: libvips then fails with "killed", which is no fault of the image.
+func (r *renderer) stopped(err error) error {
+	if cerr := ctxErr(r.ctx); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 func (r *renderer) track(img *govips.ImageRef) *govips.ImageRef {
+	r.kill.watch(img)
 	r.refs = append(r.refs, img)
 	return img
 }
@@ -144,6 +159,7 @@ func (r *renderer) close() {
 	for _, img := range r.refs {
 		img.Close()
 	}
+	r.kill.release()
 }
 
 // run executes steps 1 to 9 and returns the image to encode with its number
