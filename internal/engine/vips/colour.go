@@ -4,9 +4,19 @@ import govips "github.com/davidbyttow/govips/v2/vips"
 
 // toSRGB converts img to 8-bit sRGB (3 bands, 4 with alpha) with its
 // embedded profile (CMYK without one: libvips' built-in CMYK profile) and
-// drops the profile.
+// drops the profile. An RGB image without a profile, or with one equivalent
+// to sRGB, is sRGB already: no colour transform runs.
 func toSRGB(img *govips.ImageRef) error {
 	interp := img.Interpretation()
+	if interp == govips.InterpretationSRGB && img.BandFormat() == govips.BandFormatUchar &&
+		(img.Bands() == 3 || img.Bands() == 4) && img.HasICCProfile() && isSRGBProfile(img.GetICCProfile()) {
+		// An sRGB profile: converting to sRGB would change nothing but cost
+		// a colour transform over every pixel. Drop it.
+		if err := img.RemoveICCProfile(); err != nil {
+			return failed("colour", err)
+		}
+		return nil
+	}
 	if img.HasICCProfile() || interp == govips.InterpretationCMYK {
 		fallback := "srgb"
 		if interp == govips.InterpretationCMYK {

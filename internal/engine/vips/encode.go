@@ -60,6 +60,8 @@ func encode(img *govips.ImageRef, p transform.Plan, cfg Config) ([]byte, error) 
 	case transform.FormatJPEG:
 		buf, _, err = img.ExportJpeg(&govips.JpegExportParams{
 			StripMetadata: true, Quality: q, SubsampleMode: govips.VipsForeignSubsampleOn,
+			OptimizeCoding: cfg.JPEGOptimizeCoding,
+			Interlace:      cfg.JPEGProgressiveAbove > 0 && img.Width()*img.Height() > cfg.JPEGProgressiveAbove,
 		})
 	case transform.FormatPNG:
 		buf, _, err = img.ExportPng(&govips.PngExportParams{
