@@ -20,7 +20,7 @@ import (
 //     vips_thumbnail shrink while decoding (JPEG shrink, WebP scale, HEIF
 //     thumbnail, vector scale) and orient the small image;
 //   - full decode otherwise, JPEG shrunk by a power of two when the final
-//     size allows, for the frame steps to orient, crop and resize.
+//     size allows (leaving the resize a factor of 2 or more), for the frame steps to orient, crop and resize.
 func load(r *renderer) error {
 	switch {
 	case r.smartThumbnail():
@@ -80,8 +80,11 @@ func (r *renderer) decode() error {
 		}
 		tw, th := r.targetSize(cw, ch)
 		ratio := math.Min(float64(cw)/float64(tw), float64(ch)/float64(th))
+		// Leave at least a factor of two to the resize step, as
+		// vips_thumbnail does: the decoder's DCT scaling is a box filter,
+		// and a crop box at a coarse scale is off by up to shrink-1 pixels.
 		for _, s := range []int{8, 4, 2} {
-			if ratio >= float64(s) {
+			if ratio >= float64(2*s) {
 				shrink = s
 				break
 			}
