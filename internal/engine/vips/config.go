@@ -13,8 +13,11 @@ type Config struct {
 	// default is 1. It is applied once per process, by the first New.
 	Concurrency int
 	// CacheMaxMem is the memory of libvips' operation cache in bytes; 0
-	// disables the cache (the default: easel caches rendered results itself).
-	// It is applied once per process, by the first New.
+	// disables the cache (the default: easel caches rendered results itself,
+	// and under callgrind the cache only cost). It is applied once per
+	// process, by the first New. With the cache on, two renders may share a
+	// cached image, and a render stopped by its deadline (cancel.go) can
+	// then fail the other one too.
 	CacheMaxMem int
 	// MaxPixels refuses sources with more pixels per frame (CodeTooLarge).
 	MaxPixels int
