@@ -14,7 +14,7 @@ type Config struct {
 	Concurrency int
 	// CacheMaxMem is the memory of libvips' operation cache in bytes; 0
 	// disables the cache (the default: easel caches rendered results itself,
-	// and under callgrind the cache only cost). It is applied once per
+	// and a render never repeats an operation). It is applied once per
 	// process, by the first New. With the cache on, two renders may share a
 	// cached image, and a render stopped by its deadline (cancel.go) can
 	// then fail the other one too.
