@@ -18,9 +18,20 @@ const (
 	defaultQuality = 80
 )
 
-// encode runs steps 10 and 11: flatten when the format has no alpha, strip
-// metadata and encode.
-func encode(img *govips.ImageRef, p transform.Plan) ([]byte, error) {
+// finish flattens the image when the format has no alpha, strips metadata
+// and encodes it into r.out.
+func finish(r *renderer) error {
+	r.kill.watch(r.img)
+	out, err := encode(r.img, r.p, r.e.cfg)
+	if err != nil {
+		return err
+	}
+	r.out = out
+	return nil
+}
+
+// encode flattens, strips and encodes img as p asks.
+func encode(img *govips.ImageRef, p transform.Plan, cfg Config) ([]byte, error) {
 	if !hasAlpha(p.Format) && img.HasAlpha() {
 		bg := p.Background
 		if err := img.Flatten(&govips.Color{R: bg.R, G: bg.G, B: bg.B}); err != nil {
@@ -49,6 +60,8 @@ func encode(img *govips.ImageRef, p transform.Plan) ([]byte, error) {
 	case transform.FormatJPEG:
 		buf, _, err = img.ExportJpeg(&govips.JpegExportParams{
 			StripMetadata: true, Quality: q, SubsampleMode: govips.VipsForeignSubsampleOn,
+			OptimizeCoding: cfg.JPEGOptimizeCoding,
+			Interlace:      cfg.JPEGProgressiveAbove > 0 && img.Width()*img.Height() > cfg.JPEGProgressiveAbove,
 		})
 	case transform.FormatPNG:
 		buf, _, err = img.ExportPng(&govips.PngExportParams{

@@ -43,12 +43,16 @@ func startup(cfg Config) error {
 	if cfg.CacheMaxMem > 0 {
 		maxOps = 100
 	}
-	return govips.Startup(&govips.Config{
+	if err := govips.Startup(&govips.Config{
 		ConcurrencyLevel: cfg.Concurrency,
 		MaxCacheMem:      cfg.CacheMaxMem,
 		MaxCacheSize:     maxOps,
 		MaxCacheFiles:    0,
-	})
+	}); err != nil {
+		return err
+	}
+	checkLayout()
+	return nil
 }
 
 // Close releases the engine. It is idempotent and does not shut libvips down,

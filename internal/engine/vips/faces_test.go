@@ -47,7 +47,6 @@ func TestRenderFaceEffects(t *testing.T) {
 	plain := render(transform.Effects{}, nil)
 	faces := []transform.FaceRegion{redeyeFace}
 	eyes := retouch.EyeRegions(faces)
-	mouth := retouch.MouthRegions(faces)
 	inBox := func(x, y int) bool { return true }
 	tests := []struct {
 		name   string
@@ -55,7 +54,6 @@ func TestRenderFaceEffects(t *testing.T) {
 		inside func(x, y int) bool
 	}{
 		{"red eye", transform.Effects{RedEye: true}, eyes},
-		{"whiten", transform.Effects{Whiten: 80}, mouth},
 		{"blur faces", transform.Effects{BlurFaces: 8}, inBox},
 		{"pixelate faces", transform.Effects{PixelateFaces: 12}, inBox},
 	}
@@ -75,11 +73,53 @@ func TestRenderFaceEffects(t *testing.T) {
 					}
 				}
 			}
-			if changed == 0 && tt.name != "whiten" { // the close-up's mouth is cut off by the frame
+			if changed == 0 {
 				t.Fatal("nothing changed")
 			}
 		})
 	}
+	t.Run("whiten", func(t *testing.T) {
+		// The close-up's mouth is cut off by the frame: whiten an open smile
+		// whose teeth span about x 339..410, y 317..337 (see retouch's
+		// TestWhitenRealImage).
+		smile := readImage(t, "faces/thumbor_Katherine_Maher_800px.jpg")
+		face := transform.FaceRegion{Box: transform.Rect{X: 295, Y: 165, W: 200, H: 230}, Mouth: transform.PointF{X: 373, Y: 328}}
+		p := base
+		p.Format, p.Width, p.Height = transform.FormatPNG, 800, 533
+		renderSmile := func(fx transform.Effects, faces []transform.FaceRegion) image.Image {
+			q := p
+			q.Effects, q.Faces = fx, faces
+			out, err := e.Render(context.Background(), smile, q, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return decode(t, out.Data)
+		}
+		before := renderSmile(transform.Effects{}, nil)
+		after := renderSmile(transform.Effects{Whiten: 80}, []transform.FaceRegion{face})
+		inMouth := retouch.MouthRegions([]transform.FaceRegion{face})
+		changed, brighter := 0, 0
+		for y := 0; y < 533; y++ {
+			for x := 0; x < 800; x++ {
+				r1, g1, b1, _ := rgba8(before, x, y)
+				r2, g2, b2, _ := rgba8(after, x, y)
+				if r1 == r2 && g1 == g2 && b1 == b2 {
+					continue
+				}
+				if !inMouth(x, y) {
+					t.Fatalf("pixel (%d,%d) outside the mouth changed", x, y)
+				}
+				changed++
+				if x >= 339 && x <= 410 && y >= 317 && y <= 337 && int(b2)-int(b1) > 0 {
+					brighter++ // yellow lowered: blue raised
+				}
+			}
+		}
+		t.Logf("%d pixels changed, %d teeth pixels less yellow", changed, brighter)
+		if changed == 0 || brighter < 100 {
+			t.Fatalf("whitening changed %d pixels, %d of the teeth less yellow: it did nothing", changed, brighter)
+		}
+	})
 	t.Run("red eye ratio", func(t *testing.T) {
 		centres := []transform.PointF{redeyeFace.RightEye, redeyeFace.LeftEye}
 		before := retouch.RedEyeRatio(toRGB(plain), centres, 14)

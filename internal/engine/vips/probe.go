@@ -45,6 +45,13 @@ func (e *Engine) Probe(data []byte) (transform.Source, error) {
 		return transform.Source{}, err
 	}
 	defer h.close()
+	src := h.source()
+	src.EXIF = exifFields(h.img)
+	return src, nil
+}
+
+// source describes the header as a transform.Source, without EXIF.
+func (h *header) source() transform.Source {
 	return transform.Source{
 		Format:      h.format,
 		Width:       h.width,
@@ -52,8 +59,7 @@ func (e *Engine) Probe(data []byte) (transform.Source, error) {
 		Orientation: h.orientation,
 		Pages:       h.pages,
 		HasAlpha:    h.img.HasAlpha(),
-		EXIF:        exifFields(h.img),
-	}, nil
+	}
 }
 
 // openHeader sniffs data, opens it lazily and checks the limits.

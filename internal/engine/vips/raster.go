@@ -40,12 +40,12 @@ func (e *Engine) Raster(ctx context.Context, data []byte, maxSide int) (pix []by
 		p.ResizeHeight = max(1, int(math.Round(float64(dh)*scale)))
 	}
 	try := func(strict bool) ([]byte, int, int, error) {
-		r := &renderer{e: e, ctx: ctx, p: p, h: hd, strict: strict}
+		r := &renderer{e: e, ctx: ctx, p: p, h: hd, strict: strict, kill: newKiller(ctx), pages: 1, shrink: 1}
 		defer r.close()
-		img, err := r.loadFrame()
-		if err != nil {
-			return nil, 0, 0, err
+		if err := r.run(rasterSteps); err != nil {
+			return nil, 0, 0, r.stopped(err)
 		}
+		img := r.img
 		if img.HasAlpha() {
 			if err := img.Flatten(&govips.Color{R: 255, G: 255, B: 255}); err != nil {
 				return nil, 0, 0, failed("flatten", err)

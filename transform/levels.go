@@ -1,0 +1,113 @@
+package transform
+
+import "math"
+
+// Level describes one level of an original's pyramid: the original decoded
+// once, oriented (Orientation 1), in sRGB and without metadata, scaled so
+// that its long side is Side. Width and Height are its pixels.
+type Level struct {
+	Side   int
+	Width  int
+	Height int
+	Format Format // JPEG for opaque originals, lossless WebP or PNG with alpha
+}
+
+// LevelSize returns the size of the level of long side side made from an
+// original displayed at dw x dh: both sides scaled by side/max(dw, dh) and
+// rounded, at least 1.
+func LevelSize(dw, dh, side int) (w, h int) {
+	long := max(dw, dh)
+	if long <= 0 {
+		return 0, 0
+	}
+	s := float64(side) / float64(long)
+	return max(1, int(math.Round(float64(dw)*s))), max(1, int(math.Round(float64(dh)*s)))
+}
+
+// LevelMargin is how much larger than needed a level must be in the region
+// a render reads: resampling a level twice the size it must produce keeps
+// the output within about 1/255 of the one made from the original.
+const LevelMargin = 2
+
+// minCropFraction: a crop box with a side under this fraction of the
+// original's reads the original, whose detail a small box needs.
+const minCropFraction = 0.25
+
+// ChooseLevel picks the level to render p from instead of the original src:
+// the smallest one at least LevelMargin times the size p needs in the
+// region it reads (the crop box, or the whole image). It returns false, to
+// read the original, for the original itself (-), animations and documents
+// (more than one page, SVG, PDF), plans with no resize (outputs at the
+// original's scale), small crop boxes, levels that do not match src's
+// displayed aspect, and whenever no level is large enough.
+func ChooseLevel(p Plan, src Source, levels []Level) (Level, bool) {
+	if p.Original || src.Pages > 1 || p.Pages == -1 || p.Page != 0 ||
+		src.Format == FormatSVG || src.Format == FormatPDF || src.Format == FormatGIF {
+		return Level{}, false
+	}
+	if p.ResizeWidth <= 0 || p.ResizeHeight <= 0 {
+		return Level{}, false
+	}
+	dw, dh := src.DisplayedSize()
+	if dw <= 0 || dh <= 0 {
+		return Level{}, false
+	}
+	rw, rh := dw, dh // the region read, in displayed pixels of the original
+	if cb := p.CropBox; cb != nil {
+		if float64(cb.W) < minCropFraction*float64(dw) || float64(cb.H) < minCropFraction*float64(dh) {
+			return Level{}, false
+		}
+		rw, rh = cb.W, cb.H
+	}
+	nw, nh := p.ResizeWidth, p.ResizeHeight // what the region becomes
+	if p.Rotate == 90 || p.Rotate == 270 {
+		nw, nh = nh, nw
+	}
+	var best Level
+	found := false
+	for _, l := range levels {
+		if !levelMatches(l, dw, dh) {
+			continue
+		}
+		sx, sy := float64(l.Width)/float64(dw), float64(l.Height)/float64(dh)
+		if float64(rw)*sx < LevelMargin*float64(nw) || float64(rh)*sy < LevelMargin*float64(nh) {
+			continue
+		}
+		if !found || l.Width*l.Height < best.Width*best.Height {
+			best, found = l, true
+		}
+	}
+	return best, found
+}
+
+// levelMatches reports whether l is a level of an original displayed at
+// dw x dh: smaller, with the size LevelSize gives for its side.
+func levelMatches(l Level, dw, dh int) bool {
+	if l.Side <= 0 || l.Side >= max(dw, dh) || !l.Format.IsOutput() {
+		return false
+	}
+	w, h := LevelSize(dw, dh, l.Side)
+	return l.Width == w && l.Height == h
+}
+
+// PlanForLevel returns p, planned on the original src, rewritten to read
+// level l instead, with the same output geometry: the crop box (in the
+// original's displayed pixels) is mapped to the level's scale; everything
+// after the resize is in output pixels and stays as it is. The level's
+// Source is LevelSource(l).
+func PlanForLevel(p Plan, src Source, l Level) Plan {
+	dw, dh := src.DisplayedSize()
+	if cb := p.CropBox; cb != nil {
+		sx, sy := float64(l.Width)/float64(dw), float64(l.Height)/float64(dh)
+		x0, y0 := int(math.Round(float64(cb.X)*sx)), int(math.Round(float64(cb.Y)*sy))
+		x1, y1 := int(math.Round(float64(cb.X+cb.W)*sx)), int(math.Round(float64(cb.Y+cb.H)*sy))
+		x1, y1 = min(max(x1, x0+1), l.Width), min(max(y1, y0+1), l.Height)
+		p.CropBox = &Rect{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}
+	}
+	return p
+}
+
+// LevelSource describes level l as a Source, as Probe would.
+func LevelSource(l Level, hasAlpha bool) Source {
+	return Source{Format: l.Format, Width: l.Width, Height: l.Height, Orientation: 1, Pages: 1, HasAlpha: hasAlpha}
+}
