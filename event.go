@@ -3,6 +3,7 @@ package easel
 import (
 	"context"
 	"strconv"
+	"time"
 )
 
 // EventOutbox keeps task events committed in the same transaction as the
@@ -20,9 +21,12 @@ import (
 // Every implementation passes the event part of internal/meta/metatest.
 type EventOutbox interface {
 	// UnpublishedEvents returns up to limit events not yet marked
-	// published, in commit order: a task's events in the order of its state
-	// changes.
-	UnpublishedEvents(ctx context.Context, limit int) ([]Event, error)
+	// published, in commit order (a task's events in the order of its state
+	// changes): those this store value recorded, and those that other store
+	// values (other processes) recorded before othersBefore. Until then they
+	// are left to the relays of those processes, so that two relays do not
+	// publish the same fresh events.
+	UnpublishedEvents(ctx context.Context, limit int, othersBefore time.Time) ([]Event, error)
 	// MarkEventsPublished removes the events with these IDs from the
 	// outbox, once the queue has acknowledged them. Unknown IDs are ignored.
 	MarkEventsPublished(ctx context.Context, ids []string) error

@@ -38,7 +38,7 @@ func RunEvents(t *testing.T, newStore func(t *testing.T) EventStore) {
 
 func unpublished(t *testing.T, s EventStore) []easel.Event {
 	t.Helper()
-	es, err := s.UnpublishedEvents(context.Background(), 0)
+	es, err := s.UnpublishedEvents(context.Background(), 0, time.Now())
 	require.NoError(t, err)
 	return es
 }
@@ -207,13 +207,13 @@ func testEventsLimit(t *testing.T, s EventStore) {
 		tasks = append(tasks, newTask(acme.ID))
 	}
 	require.NoError(t, s.CreateTasks(ctx, nil, tasks))
-	es, err := s.UnpublishedEvents(ctx, 3)
+	es, err := s.UnpublishedEvents(ctx, 3, time.Time{})
 	require.NoError(t, err)
 	require.Len(t, es, 3)
 	for i, e := range es {
 		require.Equal(t, tasks[i].ID, e.TaskID, "insertion order")
 	}
-	es, err = s.UnpublishedEvents(ctx, -1)
+	es, err = s.UnpublishedEvents(ctx, -1, time.Time{})
 	require.NoError(t, err)
 	require.Len(t, es, 10)
 }

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
+	"time"
 
 	"github.com/easelhq/easel"
 )
@@ -25,9 +27,9 @@ const eventColumns = "id, task_id, tenant_id, asset_id, batch_id, type, attempt,
 // asset and batch from the stored task. Its WHERE clause is completed by
 // the caller with the compare-and-set of the update that follows it in the
 // same transaction, so that the event exists exactly when the update
-// happens. Parameters: event ID, type, attempt, error, at, task ID, new
-// state, generation, attempts, then the from states.
-const insertEventSQL = "INSERT INTO task_events (" + eventColumns + ") SELECT ?, id, tenant_id, asset_id, batch_id, ?, ?, ?, ? " +
+// happens. Parameters: event ID, type, attempt, error, at, origin,
+// recorded, task ID, new state, generation, attempts, then the from states.
+const insertEventSQL = "INSERT INTO task_events (" + eventColumns + ", origin, recorded) SELECT ?, id, tenant_id, asset_id, batch_id, ?, ?, ?, ?, ?, ? " +
 	"FROM tasks WHERE id = ? AND NOT (state = ? AND generation = ? AND attempts = ?) ON CONFLICT (id) DO NOTHING"
 
 // insertEventFromSQL is insertEventSQL for a compare-and-set from n states.
@@ -40,10 +42,11 @@ func insertEventFromSQL(n int) string {
 
 // eventArgs returns the arguments of insertEventFromSQL for t after the
 // update.
-func eventArgs(t easel.Task, m taskMutable, from []easel.TaskState) []any {
+func (s *Store) eventArgs(t easel.Task, m taskMutable, from []easel.TaskState) []any {
 	e := easel.TaskEvent(t)
-	args := make([]any, 0, 9+len(from))
-	args = append(args, e.ID, string(e.Type), e.Attempt, m.errJSON, m.updated, t.ID, m.state, m.generation, m.attempts)
+	args := make([]any, 0, 11+len(from))
+	args = append(args, e.ID, string(e.Type), e.Attempt, m.errJSON, m.updated, s.origin, time.Now().UnixNano(),
+		t.ID, m.state, m.generation, m.attempts)
 	for _, f := range from {
 		args = append(args, string(f))
 	}
@@ -62,16 +65,24 @@ func (s *Store) signalEvents() {
 func (s *Store) EventsCommitted() <-chan struct{} { return s.events }
 
 // UnpublishedEvents returns up to limit events of the outbox in insertion
-// order. A limit of zero or less means DefaultEventListLimit; it is clamped
-// to MaxEventListLimit.
-func (s *Store) UnpublishedEvents(ctx context.Context, limit int) ([]easel.Event, error) {
+// order: this Store's, and other Stores' recorded before othersBefore. A
+// limit of zero or less means DefaultEventListLimit; it is clamped to
+// MaxEventListLimit.
+func (s *Store) UnpublishedEvents(ctx context.Context, limit int, othersBefore time.Time) ([]easel.Event, error) {
+	before := othersBefore.UnixNano()
+	if othersBefore.After(maxTime) {
+		before = math.MaxInt64
+	} else if othersBefore.Before(minTime) {
+		before = math.MinInt64
+	}
 	switch {
 	case limit <= 0:
 		limit = DefaultEventListLimit
 	case limit > MaxEventListLimit:
 		limit = MaxEventListLimit
 	}
-	rows, err := s.read.QueryContext(ctx, "SELECT "+eventColumns+" FROM task_events ORDER BY seq LIMIT ?", limit)
+	rows, err := s.read.QueryContext(ctx, "SELECT "+eventColumns+" FROM task_events WHERE origin = ? OR recorded < ? ORDER BY seq LIMIT ?",
+		s.origin, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite meta: unpublished events: %w", err)
 	}

@@ -225,7 +225,7 @@ func (s *Store) CreateTasks(ctx context.Context, batch *easel.Batch, tasks []eas
 			return err
 		}
 		defer stmt.Close()
-		events, err := tx.PrepareContext(ctx, "INSERT INTO task_events ("+eventColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		events, err := tx.PrepareContext(ctx, "INSERT INTO task_events ("+eventColumns+", origin, recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		if err != nil {
 			return err
 		}
@@ -243,7 +243,8 @@ func (s *Store) CreateTasks(ctx context.Context, batch *easel.Batch, tasks []eas
 			}
 			// a[3] and a[13] are the stored batch and error, a[15] updated_at.
 			e := easel.TaskEvent(tasks[i])
-			if _, err := events.ExecContext(ctx, e.ID, e.TaskID, e.TenantID, e.AssetID, a[3], string(e.Type), e.Attempt, a[13], a[15]); err != nil {
+			if _, err := events.ExecContext(ctx, e.ID, e.TaskID, e.TenantID, e.AssetID, a[3], string(e.Type), e.Attempt, a[13], a[15],
+				s.origin, time.Now().UnixNano()); err != nil {
 				return err
 			}
 		}
@@ -296,7 +297,7 @@ func (s *Store) UpdateTask(ctx context.Context, t easel.Task, from ...easel.Task
 	}
 	var n, evented int64
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, insertEventFromSQL(len(from)), eventArgs(t, m, from)...)
+		res, err := tx.ExecContext(ctx, insertEventFromSQL(len(from)), s.eventArgs(t, m, from)...)
 		if err != nil {
 			return err
 		}

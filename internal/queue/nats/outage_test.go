@@ -112,7 +112,7 @@ func TestStreamsDeleted(t *testing.T) {
 
 	deleteStreams(t, srv.URL(), cfg.Prefix)
 	require.NoError(t, q.PublishTask(ctx, easel.TaskMessage{TaskID: "x1", TenantID: "n1", Kind: "render"}))
-	require.NoError(t, q.PublishEvent(ctx, easel.Event{Type: easel.EventQueued, TaskID: "x1", TenantID: "n1"}))
+	require.NoError(t, q.PublishEvent(ctx, easel.Event{ID: "x1.0.0.queued", Type: easel.EventQueued, TaskID: "x1", TenantID: "n1"}))
 
 	nc, err := nats.Connect(srv.URL())
 	require.NoError(t, err)

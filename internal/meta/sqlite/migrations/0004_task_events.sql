@@ -16,5 +16,7 @@ CREATE TABLE task_events (
     type      TEXT    NOT NULL,
     attempt   INTEGER NOT NULL,
     error     TEXT,             -- JSON object, easel.TaskError; NULL when none
-    at        BIGINT  NOT NULL
+    at        BIGINT  NOT NULL, -- the task's updated_at
+    origin    TEXT    NOT NULL, -- the store value (process) that recorded it
+    recorded  BIGINT  NOT NULL  -- when, by the clock of that process
 );
