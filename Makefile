@@ -11,7 +11,7 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: libvips for the engine (cgo), its tools for the benchmark
 # floor (vipsthumbnail), wrk for load tests.
 RUN_PKGS   := libvips-dev pkg-config gcc
-TEST_PKGS  := $(RUN_PKGS) libvips-tools nats-server
+TEST_PKGS  := $(RUN_PKGS) libvips-tools nats-server postgresql
 BENCH_PKGS := $(TEST_PKGS) wrk
 
 VISION_DIR := third_party/vision
