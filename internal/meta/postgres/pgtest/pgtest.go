@@ -105,6 +105,10 @@ func (s *Server) run(name string, args ...string) {
 	}
 }
 
+// Managed reports whether the test started the server (and can stop it),
+// rather than using the one URLEnv names.
+func (s *Server) Managed() bool { return s.bin != "" }
+
 // URL is the superuser's URL of the server's postgres database.
 func (s *Server) URL() string { return s.url }
 
@@ -117,13 +121,14 @@ func (s *Server) Start() {
 	if s.running || s.bin == "" {
 		return
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "+
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off "+
 		"-c full_page_writes=off -c max_connections=300", s.port, s.dir)
 	s.run("pg_ctl", "-D", s.dataDir(), "-l", filepath.Join(s.dir, "postgres.log"), "-o", opts, "-w", "-t", "60", "start")
 	s.running = true
 }
 
-// Stop stops the server at once (pg_ctl's immediate mode: like a crash).
+// Stop stops the server at once (pg_ctl's immediate mode: like a crash of
+// the server, not of the machine: committed transactions survive).
 // It is idempotent; a server named by URLEnv is left alone.
 func (s *Server) Stop() {
 	s.mu.Lock()
