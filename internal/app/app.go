@@ -97,6 +97,7 @@ func OpenQueue(ctx context.Context, cfg config.Config, log *slog.Logger) (easel.
 	qc.EmbeddedDir = filepath.Join(cfg.Data, "nats")
 	qc.EmbeddedPort = cfg.Queue.EmbeddedPort
 	qc.Prefix = cfg.Queue.Prefix
+	qc.Replicas = cfg.Queue.Replicas
 	qc.AckWait = cfg.Queue.AckWait
 	qc.MaxDeliver = cfg.Queue.MaxDeliver
 	qc.CallbackAckWait = cfg.Callbacks.Timeout + 20*time.Second
