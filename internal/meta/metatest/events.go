@@ -33,6 +33,7 @@ func RunEvents(t *testing.T, newStore func(t *testing.T) EventStore) {
 		{"EventsLimit", testEventsLimit},
 		{"EventsOrderPerTask", testEventsOrderPerTask},
 		{"EventsCommittedSignal", testEventsCommittedSignal},
+		{"EventsConcurrentCompareAndSet", testEventsConcurrentCompareAndSet},
 	})
 }
 
@@ -292,4 +293,52 @@ func testEventsCommittedSignal(t *testing.T, s EventStore) {
 		update(t, s, &tk, tk.State, tk.Attempts+1)
 	}
 	wait("several updates")
+}
+
+// testEventsConcurrentCompareAndSet races updates of the same tasks from one
+// state: only the update that wins records its event.
+func testEventsConcurrentCompareAndSet(t *testing.T, s EventStore) {
+	ctx := context.Background()
+	acme := createTenant(t, s, "acme")
+	const tasks, racers = 10, 8
+	for range tasks {
+		tk := newTask(acme.ID)
+		tk.State, tk.Attempts = easel.TaskRunning, 1
+		require.NoError(t, s.CreateTasks(ctx, nil, []easel.Task{tk}))
+		var (
+			wg   sync.WaitGroup
+			mu   sync.Mutex
+			wins int
+		)
+		for i := range racers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				u := tk
+				u.State, u.UpdatedAt = easel.TaskSucceeded, at(i+1)
+				if i%2 == 1 {
+					u.State = easel.TaskDead
+				}
+				ok, err := s.UpdateTask(ctx, u, easel.TaskRunning)
+				if err != nil {
+					t.Errorf("update: %v", err)
+				}
+				if ok {
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		require.Equal(t, 1, wins)
+		final := getTask(t, s.(Store), tk.ID)
+		var finals []easel.EventType
+		for _, e := range unpublished(t, s) {
+			if e.TaskID == tk.ID && e.Type != easel.EventStarted {
+				finals = append(finals, e.Type)
+			}
+		}
+		require.Equal(t, []easel.EventType{final.State.EventType()}, finals, "only the winner's event")
+	}
 }

@@ -299,6 +299,17 @@ func (s *Store) UpdateTask(ctx context.Context, t easel.Task, from ...easel.Task
 	}
 	var n, evented int64
 	err = s.inTx(ctx, func(tx conn) error {
+		// Lock the row first: under READ COMMITTED the event's INSERT …
+		// SELECT takes no lock, so two racing updates could both see the
+		// old state and record their events while only one UPDATE wins.
+		// Locked, both statements see the version the UPDATE will change.
+		var one int
+		err := tx.QueryRowContext(ctx, "SELECT 1 FROM tasks WHERE id = ? FOR UPDATE", t.ID).Scan(&one)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, insertEventFromSQL(len(from)), s.eventArgs(t, m, from)...)
 		if err != nil {
 			return err
