@@ -125,3 +125,17 @@ func TestRestart(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, mine, theirs)
 }
+
+// TestQueryTimeout: Config.QueryTimeout bounds every call.
+func TestQueryTimeout(t *testing.T) {
+	srv := pgtest.Start(t)
+	cfg := postgres.NewDefaultConfig(srv.NewSchema(t))
+	cfg.QueryTimeout = time.Microsecond
+	s, err := postgres.Open(t.Context(), cfg)
+	require.NoError(t, err)
+	defer s.Close()
+	err = s.Ping(t.Context())
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	_, err = s.ListTenants(t.Context())
+	require.Error(t, err)
+}
