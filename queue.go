@@ -20,6 +20,7 @@ type EventType string
 
 // Event types, published on the events stream under the task's tenant.
 const (
+	EventAccepted  EventType = "accepted" // committed (created, or retried by hand)
 	EventQueued    EventType = "queued"
 	EventStarted   EventType = "started"
 	EventRetrying  EventType = "retrying"
@@ -28,8 +29,13 @@ const (
 )
 
 // Event tells that a task changed state. It is the seeds' response queue:
-// any NATS client may consume the events stream.
+// any NATS client may consume the events stream. Events are recorded in the
+// EventOutbox with the state change and relayed at least once: a consumer
+// de-duplicates by ID.
 type Event struct {
+	// ID is stable for one state change (see TaskEvent): the queue's
+	// de-duplication ID and the consumers'.
+	ID       string     `json:"id"`
 	Type     EventType  `json:"type"`
 	TaskID   string     `json:"task_id"`
 	TenantID string     `json:"tenant_id"`
@@ -86,7 +92,9 @@ type Queue interface {
 	// waits for the running handlers, and returns. A message whose handler
 	// returned without ending it is Nak'ed at once.
 	ConsumeTasks(ctx context.Context, opts ConsumeOptions, handle func(context.Context, TaskMessage, Delivery)) error
-	// PublishEvent publishes e on the events stream.
+	// PublishEvent publishes e on the events stream and waits for the
+	// stream's acknowledgement, with e.ID as the de-duplication ID:
+	// publishing the same ID again within the window is a no-op.
 	PublishEvent(ctx context.Context, e Event) error
 	// SubscribeEvents returns the events of the tenant published from now on
 	// (only those of taskID when it is not empty), until cancel is called.

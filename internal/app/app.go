@@ -22,6 +22,7 @@ import (
 	"github.com/easelhq/easel/internal/meta/sqlite"
 	"github.com/easelhq/easel/internal/processing"
 	natsq "github.com/easelhq/easel/internal/queue/nats"
+	"github.com/easelhq/easel/internal/queue/relay"
 	"github.com/easelhq/easel/internal/vision"
 	"github.com/easelhq/easel/internal/webhook"
 	"github.com/easelhq/easel/internal/worker"
@@ -45,6 +46,7 @@ type Store interface {
 	easel.MetaStore
 	easel.TaskStore
 	easel.AnalysisStore
+	easel.EventOutbox
 }
 
 // App is a running easel: stores, engine, queue, services and the HTTP handler.
@@ -58,6 +60,8 @@ type App struct {
 	Tasks    *processing.Tasks
 	Worker   *worker.Worker
 	Webhooks *webhook.Dispatcher
+	// Events relays the task events the store commits to the events stream.
+	Events *relay.Relay
 	// FaceDetector describes the face detector in use: "blazeface", or
 	// "pigo (why BlazeFace is not)".
 	FaceDetector string
@@ -93,6 +97,7 @@ func OpenQueue(ctx context.Context, cfg config.Config, log *slog.Logger) (easel.
 	qc.EmbeddedDir = filepath.Join(cfg.Data, "nats")
 	qc.EmbeddedPort = cfg.Queue.EmbeddedPort
 	qc.Prefix = cfg.Queue.Prefix
+	qc.Replicas = cfg.Queue.Replicas
 	qc.AckWait = cfg.Queue.AckWait
 	qc.MaxDeliver = cfg.Queue.MaxDeliver
 	qc.CallbackAckWait = cfg.Callbacks.Timeout + 20*time.Second
@@ -190,6 +195,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
 		easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
 	}, metrics, log)
+	a.Events = relay.New(relay.NewDefaultConfig(), meta, q, log)
 	a.Webhooks = webhook.NewDispatcher(webhook.Config{
 		Schedule:      cfg.Callbacks.Schedule,
 		Timeout:       cfg.Callbacks.Timeout,
@@ -235,6 +241,12 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	if a.Role != RoleWorker {
 		run("outbox", func() error { a.Tasks.RunOutbox(ctx); return nil })
 	}
+	// The event relay stops last, so that its final pass publishes the
+	// events of the tasks that finished while the worker drained.
+	ectx, stopEvents := context.WithCancel(context.WithoutCancel(ctx))
+	eventsDone := make(chan struct{})
+	go func() { defer close(eventsDone); _ = a.Events.Run(ectx) }()
+	defer func() { stopEvents(); <-eventsDone }()
 	if a.Role != RoleAPI {
 		run("worker", func() error { return a.Worker.Run(ctx) })
 		run("callbacks", func() error { return a.Webhooks.Run(ctx) })

@@ -17,6 +17,7 @@ import (
 	"github.com/easelhq/easel/internal/meta/sqlite"
 	"github.com/easelhq/easel/internal/processing"
 	natsq "github.com/easelhq/easel/internal/queue/nats"
+	"github.com/easelhq/easel/internal/queue/relay"
 	"github.com/easelhq/easel/internal/worker"
 )
 
@@ -80,9 +81,13 @@ func newTaskRig(ctx context.Context) (*taskRig, error) {
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = w.Run(wctx); close(done) }()
+	events := relay.New(relay.NewDefaultConfig(), meta, q, log)
+	relayed := make(chan struct{})
+	go func() { _ = events.Run(wctx); close(relayed) }()
 	r.stop = func() {
 		cancel()
 		<-done
+		<-relayed
 		q.Close()
 		meta.Close()
 		os.RemoveAll(dir)

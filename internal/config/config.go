@@ -58,6 +58,10 @@ type Queue struct {
 	// Prefix names the streams and subjects, so several easel installations
 	// can share one NATS.
 	Prefix string `yaml:"prefix"`
+	// Replicas is how many servers of a NATS cluster keep each stream: 1
+	// (the default, and the only value for the embedded server), 3 on a
+	// three-node cluster.
+	Replicas int `yaml:"replicas"`
 	// AckWait is how long a worker may hold a task without a heartbeat before
 	// it is given to another worker.
 	AckWait time.Duration `yaml:"ack_wait"`
@@ -187,6 +191,7 @@ func Default() Config {
 		Queue: Queue{
 			EmbeddedPort:   -1,
 			Prefix:         "easel",
+			Replicas:       1,
 			AckWait:        30 * time.Second,
 			MaxDeliver:     5,
 			Backoff:        []time.Duration{time.Second, 10 * time.Second, time.Minute, 5 * time.Minute},
@@ -283,6 +288,8 @@ func (c Config) Validate() error {
 		return errors.New("config: http.shutdown_timeout must be positive")
 	case c.Queue.AckWait < time.Second || c.Queue.MaxDeliver < 1 || len(c.Queue.Backoff) == 0:
 		return errors.New("config: queue.ack_wait must be at least 1s, queue.max_deliver at least 1, queue.backoff not empty")
+	case c.Queue.Replicas < 1 || c.Queue.Replicas > 5:
+		return errors.New("config: queue.replicas must be 1..5")
 	case c.Queue.OutboxInterval <= 0 || c.Queue.OutboxMinAge < 0:
 		return errors.New("config: queue.outbox_interval must be positive")
 	case c.Worker.Concurrency < 0 || c.Worker.Prefetch < 0 || c.Worker.DrainTimeout <= 0 || c.Worker.TaskTimeout <= 0:

@@ -103,6 +103,7 @@ func TestValidate(t *testing.T) {
 		{"negative concurrency", func(c *Config) { c.Render.Concurrency = -1 }},
 		{"bad log level", func(c *Config) { c.Log.Level = "loud" }},
 		{"zero timeout", func(c *Config) { c.Render.Timeout = 0 }},
+		{"zero queue replicas", func(c *Config) { c.Queue.Replicas = 0 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

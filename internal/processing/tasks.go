@@ -175,21 +175,7 @@ func (s *Tasks) publish(ctx context.Context, t *easel.Task) {
 		return
 	}
 	if ok {
-		*t = queued
-		s.event(ctx, *t, easel.EventQueued)
-	}
-}
-
-func (s *Tasks) event(ctx context.Context, t easel.Task, typ easel.EventType) {
-	PublishEvent(ctx, s.queue, s.log, t, typ)
-}
-
-// PublishEvent publishes what happened to t on the events stream. Events are
-// best effort: a failure is logged, and polling still sees the state.
-func PublishEvent(ctx context.Context, q easel.Queue, log *slog.Logger, t easel.Task, typ easel.EventType) {
-	e := easel.Event{Type: typ, TaskID: t.ID, TenantID: t.TenantID, AssetID: t.AssetID, BatchID: t.BatchID, Attempt: t.Attempts, Error: t.Error, At: time.Now().UTC()}
-	if err := q.PublishEvent(ctx, e); err != nil {
-		log.Debug("event not published", "task", t.ID, "type", typ, "err", err)
+		*t = queued // the store recorded the queued event with the update (the event outbox)
 	}
 }
 

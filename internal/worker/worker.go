@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/easelhq/easel"
-	"github.com/easelhq/easel/internal/processing"
 )
 
 // Processor is the step that varies: it turns a task's original into
@@ -155,7 +154,6 @@ func (w *Worker) handle(m easel.TaskMessage, d easel.Delivery) {
 		_ = d.Nak(bg, w.backoff(d.Attempt()))
 		return
 	}
-	w.event(bg, t, easel.EventStarted)
 
 	stopBeat := w.heartbeat(ctx, d)
 	results, stage, err := w.run(ctx, &t)
@@ -176,7 +174,6 @@ func (w *Worker) handle(m easel.TaskMessage, d easel.Delivery) {
 		return
 	}
 	if ok { // exactly once: only the update that moved running → succeeded announces it
-		w.event(bg, t, easel.EventSucceeded)
 		w.callback(bg, t, easel.EventSucceeded)
 		w.obs.TaskEnded(t.Kind, easel.TaskSucceeded, t.Timings)
 	}
@@ -256,7 +253,6 @@ func (w *Worker) fail(bg, ctx context.Context, t easel.Task, d easel.Delivery, s
 			if err := w.tasks.AddDeadLetter(bg, easel.DeadLetter{TaskID: t.ID, TenantID: t.TenantID, Attempts: t.Attempts, Error: *t.Error, At: now}); err != nil {
 				w.log.Warn("dead letter not recorded", "task", t.ID, "err", err)
 			}
-			w.event(bg, t, easel.EventDead)
 			w.callback(bg, t, easel.EventDead)
 			w.obs.TaskEnded(t.Kind, easel.TaskDead, t.Timings)
 		}
@@ -268,7 +264,6 @@ func (w *Worker) fail(bg, ctx context.Context, t easel.Task, d easel.Delivery, s
 	if _, uerr := w.tasks.UpdateTask(bg, t, easel.TaskRunning); uerr != nil {
 		w.log.Warn("retry not recorded", "task", t.ID, "err", uerr)
 	}
-	w.event(bg, t, easel.EventRetrying)
 	w.obs.TaskEnded(t.Kind, easel.TaskRetrying, t.Timings)
 	delay := w.backoff(d.Attempt())
 	w.log.Info("task attempt failed; retrying", "task", t.ID, "stage", stage, "code", code, "attempt", d.Attempt(), "delay", delay, "err", err)
@@ -326,10 +321,6 @@ func (w *Worker) heartbeat(ctx context.Context, d easel.Delivery) (stop func()) 
 		}
 	}()
 	return func() { cancel(); wg.Wait() }
-}
-
-func (w *Worker) event(ctx context.Context, t easel.Task, typ easel.EventType) {
-	processing.PublishEvent(ctx, w.queue, w.log, t, typ)
 }
 
 func (w *Worker) callback(ctx context.Context, t easel.Task, typ easel.EventType) {

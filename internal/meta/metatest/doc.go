@@ -35,4 +35,15 @@
 // what a brute-force scan does (maxDistance 0..16, limit defaulting to 20
 // and capped at 200, ties by asset ID), and deleting an asset to delete its
 // analysis.
+//
+// A backend that is also an easel.EventOutbox runs RunEvents, with a
+// constructor returning an EventStore. It expects CreateTasks and every
+// UpdateTask that changes a task's state, generation or attempts to record
+// easel.TaskEvent of the task in the same transaction (none when the
+// compare-and-set or the creation fails, none for an update that changes
+// none of the three), the event's tenant, asset and batch to be the stored
+// task's, UnpublishedEvents to list in commit order (each task's events in
+// the order of its state changes, also when many tasks change at once),
+// MarkEventsPublished to remove the events it names and ignore unknown
+// IDs, and EventsCommitted to be signalled after a commit with events.
 package metatest

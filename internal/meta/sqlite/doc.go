@@ -35,8 +35,19 @@
 // (fractional milliseconds) and are read back rounded to the nanosecond, so
 // they round-trip exactly. Empty outputs and a nil error are NULL and read
 // back nil. A tenant's webhook secret is the hex column tenants.webhook_secret.
-// UpdateTask is a single compare-and-set UPDATE on the write connection; it
-// tells a missing task (easel.CodeNotFound) from a state mismatch (false, nil).
+// UpdateTask is a compare-and-set UPDATE on the write connection; it tells
+// a missing task (easel.CodeNotFound) from a state mismatch (false, nil).
+//
+// # Event outbox
+//
+// The Store is also an easel.EventOutbox (migration 0004): CreateTasks
+// inserts each task's event into task_events, and UpdateTask, in the same
+// IMMEDIATE transaction as its UPDATE, an INSERT … SELECT from the task row
+// under the same compare-and-set condition (and only when the state,
+// generation or attempts change), so the event exists exactly when the
+// update happened. Rows carry the Store value that wrote them (origin) and
+// when; MarkEventsPublished deletes them, so the table holds only the
+// backlog. A relay (internal/queue/relay) publishes them.
 //
 // # Analyses and near duplicates
 //

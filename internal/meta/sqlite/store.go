@@ -53,6 +53,9 @@ func (c Config) Validate() error {
 type Store struct {
 	write *sql.DB // one connection; transactions begin IMMEDIATE
 	read  *sql.DB // read-only connections
+
+	events chan struct{} // EventsCommitted; capacity 1
+	origin string        // names this Store's rows in task_events
 }
 
 var _ easel.MetaStore = (*Store)(nil)
@@ -98,7 +101,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = write.Close()
 		return nil, fmt.Errorf("sqlite meta: open %q: %w", cfg.Path, err)
 	}
-	return &Store{write: write, read: read}, nil
+	return &Store{write: write, read: read, events: make(chan struct{}, 1), origin: easel.NewID()}, nil
 }
 
 // dsn returns the driver's data source name for the file at path.

@@ -225,6 +225,11 @@ func (s *Store) CreateTasks(ctx context.Context, batch *easel.Batch, tasks []eas
 			return err
 		}
 		defer stmt.Close()
+		events, err := tx.PrepareContext(ctx, "INSERT INTO task_events ("+eventColumns+", origin, recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		if err != nil {
+			return err
+		}
+		defer events.Close()
 		for i, a := range args {
 			_, err := stmt.ExecContext(ctx, a...)
 			switch {
@@ -236,9 +241,18 @@ func (s *Store) CreateTasks(ctx context.Context, batch *easel.Batch, tasks []eas
 			case err != nil:
 				return err
 			}
+			// a[3] and a[13] are the stored batch and error, a[15] updated_at.
+			e := easel.TaskEvent(tasks[i])
+			if _, err := events.ExecContext(ctx, e.ID, e.TaskID, e.TenantID, e.AssetID, a[3], string(e.Type), e.Attempt, a[13], a[15],
+				s.origin, time.Now().UnixNano()); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+	if err == nil && len(tasks) > 0 {
+		s.signalEvents()
+	}
 	return wrap(err, "create tasks")
 }
 
@@ -281,13 +295,26 @@ func (s *Store) UpdateTask(ctx context.Context, t easel.Task, from ...easel.Task
 			args = append(args, string(f))
 		}
 	}
-	res, err := s.write.ExecContext(ctx, query, args...)
+	var n, evented int64
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, insertEventFromSQL(len(from)), s.eventArgs(t, m, from)...)
+		if err != nil {
+			return err
+		}
+		if evented, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if res, err = tx.ExecContext(ctx, query, args...); err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("sqlite meta: update task %q: %w", t.ID, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("sqlite meta: update task %q: %w", t.ID, err)
+	if evented > 0 {
+		s.signalEvents()
 	}
 	if n == 1 {
 		return true, nil

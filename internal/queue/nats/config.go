@@ -36,6 +36,9 @@ type Config struct {
 	DuplicateWindow time.Duration
 	// EventsMaxAge is how long events are kept on the events stream.
 	EventsMaxAge time.Duration
+	// Replicas is how many servers of a cluster keep each stream (1..5;
+	// 3 on a three-node cluster).
+	Replicas int
 	// ConnectTimeout bounds Open.
 	ConnectTimeout time.Duration
 	// RequestTimeout bounds each call to the server (publish, ack, fetch
@@ -45,7 +48,8 @@ type Config struct {
 
 // NewDefaultConfig returns the defaults: an embedded server with no port
 // (EmbeddedDir still to be set), prefix "easel", AckWait 30s, MaxDeliver 5,
-// callbacks 30s and 10, a 2m duplicate window, events kept 24h, 5s timeouts.
+// callbacks 30s and 10, a 2m duplicate window, events kept 24h, one
+// replica, 5s timeouts.
 func NewDefaultConfig() Config {
 	return Config{
 		EmbeddedPort:       -1,
@@ -56,6 +60,7 @@ func NewDefaultConfig() Config {
 		CallbackMaxDeliver: 10,
 		DuplicateWindow:    2 * time.Minute,
 		EventsMaxAge:       24 * time.Hour,
+		Replicas:           1,
 		ConnectTimeout:     5 * time.Second,
 		RequestTimeout:     5 * time.Second,
 	}
@@ -92,6 +97,12 @@ func (c Config) Validate() error {
 	}
 	if c.CallbackMaxDeliver < 1 {
 		errs = append(errs, fmt.Errorf("callback_max_deliver %d: must be at least 1", c.CallbackMaxDeliver))
+	}
+	if c.Replicas < 1 || c.Replicas > 5 {
+		errs = append(errs, fmt.Errorf("replicas %d: want 1..5", c.Replicas))
+	}
+	if c.URL == "" && c.Replicas != 1 {
+		errs = append(errs, fmt.Errorf("replicas %d: the embedded server keeps 1", c.Replicas))
 	}
 	if c.EventsMaxAge > 0 && c.DuplicateWindow > c.EventsMaxAge {
 		errs = append(errs, errors.New("duplicate_window must not exceed events_max_age"))

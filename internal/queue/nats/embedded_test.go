@@ -33,6 +33,10 @@ func TestConfigValidate(t *testing.T) {
 		{"max deliver", func(c *natsqueue.Config) { c.MaxDeliver = 0 }, false},
 		{"callback max deliver", func(c *natsqueue.Config) { c.CallbackMaxDeliver = 0 }, false},
 		{"window over age", func(c *natsqueue.Config) { c.EventsMaxAge = time.Minute }, false},
+		{"three replicas on a cluster", func(c *natsqueue.Config) { c.EmbeddedDir, c.URL, c.Replicas = "", "nats://a:4222", 3 }, true},
+		{"replicas on the embedded server", func(c *natsqueue.Config) { c.Replicas = 3 }, false},
+		{"no replicas", func(c *natsqueue.Config) { c.EmbeddedDir, c.URL, c.Replicas = "", "nats://a:4222", 0 }, false},
+		{"too many replicas", func(c *natsqueue.Config) { c.EmbeddedDir, c.URL, c.Replicas = "", "nats://a:4222", 6 }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,12 +11,18 @@ import (
 )
 
 // eventBuffer is how many events a subscription holds for a slow reader
-// before it drops new ones.
-const eventBuffer = 256
+// before it drops new ones; recentIDs how many event IDs it remembers to
+// drop copies (a relay that published an event again).
+const (
+	eventBuffer = 256
+	recentIDs   = 4096
+)
 
 // SubscribeEvents follows the tenant's events (only taskID's when it is not
-// empty) published from now on, over a core NATS subscription. The channel
-// is closed by cancel, or when ctx is done. Events that arrive while the
+// empty) published from now on, over a core NATS subscription. The stream
+// drops a copy of an event (same ID) but a core subscription sees it, so
+// the subscription drops the IDs it has seen among the last recentIDs. The
+// channel is closed by cancel, or when ctx is done. Events that arrive while the
 // buffer is full are dropped (and logged once): a slow reader never blocks
 // the connection.
 func (q *Queue) SubscribeEvents(ctx context.Context, tenantID, taskID string) (<-chan easel.Event, func(), error) {
@@ -32,7 +38,7 @@ func (q *Queue) SubscribeEvents(ctx context.Context, tenantID, taskID string) (<
 	if err := q.available(); err != nil {
 		return nil, nil, err
 	}
-	s := &eventSub{ch: make(chan easel.Event, eventBuffer), q: q}
+	s := &eventSub{ch: make(chan easel.Event, eventBuffer), q: q, seen: map[string]struct{}{}}
 	sub, err := q.nc.Subscribe(q.eventSubject(tenantID, task, "*"), s.receive)
 	if err != nil {
 		return nil, nil, unavailable(err)
@@ -59,6 +65,26 @@ type eventSub struct {
 	closed  bool
 	dropped bool
 	once    sync.Once
+	seen    map[string]struct{} // the IDs in ring
+	ring    []string            // recent IDs, oldest first, at most recentIDs
+}
+
+// duplicate reports whether id was seen recently, and remembers it. The
+// caller holds mu.
+func (s *eventSub) duplicate(id string) bool {
+	if id == "" {
+		return false
+	}
+	if _, ok := s.seen[id]; ok {
+		return true
+	}
+	if len(s.ring) == recentIDs {
+		delete(s.seen, s.ring[0])
+		s.ring = s.ring[1:]
+	}
+	s.ring = append(s.ring, id)
+	s.seen[id] = struct{}{}
+	return false
 }
 
 func (s *eventSub) receive(m *nats.Msg) {
@@ -69,7 +95,7 @@ func (s *eventSub) receive(m *nats.Msg) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.closed || s.duplicate(e.ID) {
 		return
 	}
 	select {

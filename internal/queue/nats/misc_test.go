@@ -61,7 +61,7 @@ func TestSlowEventReader(t *testing.T) {
 	defer cancel()
 	const n = 400
 	for i := range n {
-		require.NoError(t, q.PublishEvent(ctx, easel.Event{Type: easel.EventQueued, TenantID: "n1", TaskID: "t" + strconv.Itoa(i)}))
+		require.NoError(t, q.PublishEvent(ctx, easel.Event{ID: "t" + strconv.Itoa(i) + ".0.0.queued", Type: easel.EventQueued, TenantID: "n1", TaskID: "t" + strconv.Itoa(i)}))
 	}
 	require.NoError(t, q.Ping(ctx)) // not blocked
 	count := 0

@@ -112,7 +112,7 @@ func TestStreamsDeleted(t *testing.T) {
 
 	deleteStreams(t, srv.URL(), cfg.Prefix)
 	require.NoError(t, q.PublishTask(ctx, easel.TaskMessage{TaskID: "x1", TenantID: "n1", Kind: "render"}))
-	require.NoError(t, q.PublishEvent(ctx, easel.Event{Type: easel.EventQueued, TaskID: "x1", TenantID: "n1"}))
+	require.NoError(t, q.PublishEvent(ctx, easel.Event{ID: "x1.0.0.queued", Type: easel.EventQueued, TaskID: "x1", TenantID: "n1"}))
 
 	nc, err := nats.Connect(srv.URL())
 	require.NoError(t, err)
@@ -131,4 +131,29 @@ func TestStreamsDeleted(t *testing.T) {
 		})
 	}()
 	require.Equal(t, "x1", receiveID(t, got))
+}
+
+// TestReplicas: the streams are created with the configured replicas; a
+// single server cannot keep three, and says so at Open.
+func TestReplicas(t *testing.T) {
+	t.Parallel()
+	srv := queuetest.StartServer(t)
+	cfg := natsqueue.NewDefaultConfig()
+	cfg.URL, cfg.Prefix = srv.URL(), uniquePrefix()
+	open(t, cfg)
+	nc, err := nats.Connect(srv.URL())
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	for _, name := range []string{"_TASKS", "_EVENTS", "_CALLBACKS"} {
+		st, err := js.Stream(context.Background(), strings.ToUpper(cfg.Prefix)+name)
+		require.NoError(t, err)
+		require.Equal(t, 1, st.CachedInfo().Config.Replicas, name)
+	}
+
+	cfg.Prefix, cfg.Replicas, cfg.ConnectTimeout = uniquePrefix(), 3, 3*time.Second
+	_, err = natsqueue.Open(context.Background(), cfg, nil)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "replicas")
 }

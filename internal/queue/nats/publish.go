@@ -29,12 +29,17 @@ func (q *Queue) PublishTask(ctx context.Context, m easel.TaskMessage) error {
 }
 
 // PublishEvent stores e on the events stream under
-// <prefix>.events.<tenant>.<task>.<type>.
+// <prefix>.events.<tenant>.<task>.<type>, with e.ID as its Nats-Msg-Id
+// header (the stream drops a second copy within the duplicate window), and
+// waits for the server's ack.
 func (q *Queue) PublishEvent(ctx context.Context, e easel.Event) error {
 	if err := checkTokens("tenant", e.TenantID, "task", e.TaskID, "event type", string(e.Type)); err != nil {
 		return err
 	}
-	return q.publish(ctx, q.eventSubject(e.TenantID, e.TaskID, string(e.Type)), e, "")
+	if e.ID == "" {
+		return easel.Errorf(easel.CodeInvalidArgument, "queue: event of task %s has no ID", e.TaskID)
+	}
+	return q.publish(ctx, q.eventSubject(e.TenantID, e.TaskID, string(e.Type)), e, e.ID)
 }
 
 // PublishCallback publishes m on <prefix>.callbacks.<tenant>, de-duplicated

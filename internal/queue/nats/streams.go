@@ -26,6 +26,7 @@ func (q *Queue) streamConfigs() []jetstream.StreamConfig {
 		Subjects:    []string{n.tasksSubjects},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
+		Replicas:    q.cfg.Replicas,
 		Duplicates:  q.cfg.DuplicateWindow,
 	}, {
 		Name:        n.eventsStream,
@@ -33,6 +34,7 @@ func (q *Queue) streamConfigs() []jetstream.StreamConfig {
 		Subjects:    []string{n.eventsSubjects},
 		Retention:   jetstream.LimitsPolicy,
 		Storage:     jetstream.FileStorage,
+		Replicas:    q.cfg.Replicas,
 		MaxAge:      q.cfg.EventsMaxAge,
 		Duplicates:  q.cfg.DuplicateWindow,
 	}, {
@@ -41,6 +43,7 @@ func (q *Queue) streamConfigs() []jetstream.StreamConfig {
 		Subjects:    []string{n.cbSubjects},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
+		Replicas:    q.cfg.Replicas,
 		Duplicates:  q.cfg.DuplicateWindow,
 	}}
 }

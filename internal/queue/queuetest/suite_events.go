@@ -27,15 +27,22 @@ func testEvents(t *testing.T, open OpenFunc) {
 
 	at := time.Now().UTC().Truncate(time.Millisecond)
 	published := []easel.Event{
-		{Type: easel.EventQueued, TenantID: tenantA, TaskID: task1, AssetID: "a1", At: at},
-		{Type: easel.EventQueued, TenantID: tenantA, TaskID: task2, AssetID: "a2", At: at},
-		{Type: easel.EventQueued, TenantID: tenantB, TaskID: task1, AssetID: "a3", At: at},
-		{Type: easel.EventDead, TenantID: tenantA, TaskID: task1, AssetID: "a1", Attempt: 3, At: at,
+		{ID: easel.EventID(task1, 0, 0, easel.EventQueued), Type: easel.EventQueued, TenantID: tenantA, TaskID: task1, AssetID: "a1", At: at},
+		{ID: easel.EventID(task2, 0, 0, easel.EventQueued), Type: easel.EventQueued, TenantID: tenantA, TaskID: task2, AssetID: "a2", At: at},
+		{ID: easel.EventID(task1, 0, 0, easel.EventQueued) + "b", Type: easel.EventQueued, TenantID: tenantB, TaskID: task1, AssetID: "a3", At: at},
+		{ID: easel.EventID(task1, 0, 3, easel.EventDead), Type: easel.EventDead, TenantID: tenantA, TaskID: task1, AssetID: "a1", Attempt: 3, At: at,
 			Error: &easel.TaskError{Stage: "process", Code: easel.CodeInternal, Message: "boom"}},
 	}
-	for _, e := range published {
+	for i, e := range published {
 		require.NoError(t, q.PublishEvent(ctx, e))
+		if i == 0 {
+			// The same event again (a relay retrying): dropped by its ID.
+			require.NoError(t, q.PublishEvent(ctx, e))
+		}
 	}
+	noID := published[1]
+	noID.ID = ""
+	require.Equal(t, easel.CodeInvalidArgument, easel.ErrorCode(q.PublishEvent(ctx, noID)))
 
 	require.Equal(t, []easel.Event{published[0], published[3]}, receive(t, oneTask, 2))
 	require.Equal(t, []easel.Event{published[0], published[1], published[3]}, receive(t, allA, 3))
