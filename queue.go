@@ -40,6 +40,13 @@ type Event struct {
 	At       time.Time  `json:"at"`
 }
 
+// NewEvent returns the event telling that t reached the state of typ, at the
+// given time. Submission and the worker both publish events made here.
+func NewEvent(t Task, typ EventType, at time.Time) Event {
+	return Event{Type: typ, TaskID: t.ID, TenantID: t.TenantID, AssetID: t.AssetID, BatchID: t.BatchID,
+		Attempt: t.Attempts, Error: t.Error, At: at.UTC()}
+}
+
 // CallbackMessage asks for the callback of a task's final state to be
 // delivered.
 type CallbackMessage struct {

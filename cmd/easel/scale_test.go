@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/easelhq/easel"
-	"github.com/easelhq/easel/internal/processing"
 	"github.com/easelhq/easel/internal/queue/queuetest"
 	"github.com/easelhq/easel/internal/testimages"
 )
@@ -173,7 +172,7 @@ func TestWorkersKilledMidRun(t *testing.T) {
 		require.Len(t, outputs, 2)
 		for _, o := range outputs {
 			o := o.(map[string]any)
-			require.Equal(t, processing.VariantKey(task["asset_id"].(string), o["ops"].(string)), o["key"])
+			require.Equal(t, easel.VariantKey(task["asset_id"].(string), o["ops"].(string)), o["key"])
 			fi, err := os.Stat(filepath.Join(c.data, "blobs", filepath.FromSlash(o["key"].(string))))
 			require.NoError(t, err, "output stored")
 			require.EqualValues(t, fi.Size(), o["bytes"])

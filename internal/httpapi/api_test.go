@@ -25,7 +25,11 @@ import (
 	blobfs "github.com/easelhq/easel/internal/blob/fs"
 	"github.com/easelhq/easel/internal/httpapi"
 	"github.com/easelhq/easel/internal/meta/sqlite"
-	"github.com/easelhq/easel/internal/processing"
+	"github.com/easelhq/easel/internal/assets"
+	"github.com/easelhq/easel/internal/delivery"
+	"github.com/easelhq/easel/internal/keys"
+	"github.com/easelhq/easel/internal/render"
+	"github.com/easelhq/easel/internal/upload"
 	"github.com/easelhq/easel/transform"
 )
 
@@ -77,7 +81,7 @@ func (f *fakeEngine) Raster(ctx context.Context, data []byte, maxSide int) ([]by
 type bundle struct {
 	srv    *httptest.Server
 	engine *fakeEngine
-	keys   *processing.Keys
+	keys   *keys.Keys
 	meta   easel.MetaStore
 	blobs  easel.BlobStore
 	apiKey string
@@ -103,10 +107,10 @@ func setup(t *testing.T, o options) *bundle {
 	blobs, err := blobfs.New(blobfs.Config{Dir: filepath.Join(dir, "blobs")})
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	keys := processing.NewKeys(meta)
-	apiKey, err := keys.Bootstrap(ctx)
+	ks := keys.New(meta, keys.Config{})
+	apiKey, err := ks.Bootstrap(ctx)
 	require.NoError(t, err)
-	tenant, err := keys.DefaultTenant(ctx)
+	tenant, err := ks.DefaultTenant(ctx)
 	require.NoError(t, err)
 
 	if o.concurrency == 0 {
@@ -122,25 +126,27 @@ func setup(t *testing.T, o options) *bundle {
 		o.timeout = 10 * time.Second
 	}
 	engine := &fakeEngine{delay: o.delay}
-	limiter := processing.NewLimiter(o.concurrency, o.queue)
+	limiter := delivery.NewLimiter(o.concurrency, o.queue)
 	metrics := httpapi.NewMetrics(limiter, nil)
-	renderer := processing.NewRenderer(meta, blobs, engine, nil, transform.PlanConfig{}, 1<<20)
-	delivery := processing.NewDelivery(processing.DeliveryConfig{
+	renderer := render.New(meta, blobs, engine, nil, transform.PlanConfig{}, 1<<20)
+	deliv := delivery.New(delivery.Config{
 		AllowUnsigned: o.allowUnsigned,
 		Presets:       map[string]transform.Options{"small": {Width: 10}},
 		Timeout:       o.timeout,
 		CacheBytes:    1 << 20,
 		StoreVariants: true,
-	}, meta, blobs, renderer, keys, limiter, metrics, log)
-	t.Cleanup(delivery.Close)
-	assets := processing.NewAssets(meta, blobs, engine, processing.Limits{MaxUploadBytes: o.maxUpload, MaxUploads: 4, MaxPixels: 1 << 20, MaxPages: 10}, log, delivery.Forget)
+	}, meta, blobs, renderer, ks, limiter, metrics, log)
+	t.Cleanup(deliv.Close)
+	uploads := upload.New(upload.Config{MaxUploadBytes: o.maxUpload, MaxUploads: 4, MaxPixels: 1 << 20, MaxPages: 10, NearDistance: 8, NearLimit: 20},
+		meta, blobs, engine, nil, log)
+	as := assets.New(assets.Config{NearDistance: 8, NearLimit: 20}, meta, blobs, engine, renderer, log, deliv.Forget)
 	h := httpapi.New(httpapi.Config{CacheControl: "public, max-age=31536000, immutable", MaxUploadBytes: o.maxUpload}, httpapi.Deps{
-		Assets: assets, Delivery: delivery, Keys: keys, Metrics: metrics, Log: log,
+		Uploads: uploads, Assets: as, Delivery: deliv, Keys: ks, Metrics: metrics, Log: log,
 		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}},
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &bundle{srv: srv, engine: engine, keys: keys, meta: meta, blobs: blobs, apiKey: apiKey, tenant: tenant.ID}
+	return &bundle{srv: srv, engine: engine, keys: ks, meta: meta, blobs: blobs, apiKey: apiKey, tenant: tenant.ID}
 }
 
 func pngBytes(w, h int) []byte {
