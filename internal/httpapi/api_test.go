@@ -412,29 +412,47 @@ func TestOverloadGives429(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{delay: 500 * time.Millisecond, concurrency: 1, queue: 1})
 	a := b.upload(t, pngBytes(64, 64))
+	type answer struct {
+		status     int
+		retryAfter string
+		body       []byte
+		err        error
+	}
+	answers := make(chan answer, 6)
 	var wg sync.WaitGroup
-	var ok, overloaded atomic.Int32
 	for i := 1; i <= 6; i++ {
 		path := b.sign(t, "w_"+string(rune('0'+i)), a.ID)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, out := b.do(t, "GET", path, nil)
-			switch resp.StatusCode {
-			case 200:
-				ok.Add(1)
-			case 429:
-				require.Equal(t, "1", resp.Header.Get("Retry-After"))
-				require.Equal(t, "overloaded", errorCode(t, out))
-				overloaded.Add(1)
-			default:
-				t.Errorf("status %d: %s", resp.StatusCode, out)
+			resp, err := http.Get(b.srv.URL + path)
+			if err != nil {
+				answers <- answer{err: err}
+				return
 			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			answers <- answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), body: body, err: err}
 		}()
 	}
 	wg.Wait()
-	require.GreaterOrEqual(t, ok.Load(), int32(1))
-	require.GreaterOrEqual(t, overloaded.Load(), int32(1), "one running, one waiting, the rest refused")
+	close(answers)
+	ok, overloaded := 0, 0
+	for a := range answers { // asserted here, on the test's goroutine
+		require.NoError(t, a.err)
+		switch a.status {
+		case http.StatusOK:
+			ok++
+		case http.StatusTooManyRequests:
+			require.Equal(t, "1", a.retryAfter)
+			require.Equal(t, "overloaded", errorCode(t, a.body))
+			overloaded++
+		default:
+			t.Fatalf("status %d: %s", a.status, a.body)
+		}
+	}
+	require.GreaterOrEqual(t, ok, 1)
+	require.GreaterOrEqual(t, overloaded, 1, "one running, one waiting, the rest refused")
 }
 
 func TestRenderDeadlineGives504(t *testing.T) {
