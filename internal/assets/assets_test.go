@@ -28,7 +28,9 @@ func (f rasterFunc) Raster(ctx context.Context, data []byte, maxSide int) ([]byt
 // loaderFunc adapts a function to OriginalLoader.
 type loaderFunc func(ctx context.Context, a easel.Asset) ([]byte, error)
 
-func (f loaderFunc) LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, error) { return f(ctx, a) }
+func (f loaderFunc) LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, error) {
+	return f(ctx, a)
+}
 
 type bundle struct {
 	assets    *assets.Assets
@@ -50,7 +52,9 @@ func setup(t *testing.T) *bundle {
 	tenant := easel.Tenant{ID: easel.NewID(), Name: "t", CreatedAt: time.Now()}
 	require.NoError(t, meta.CreateTenant(ctx, tenant))
 	b := &bundle{meta: meta, blobs: blobs, tenant: tenant.ID}
-	flat := rasterFunc(func(context.Context, []byte, int) ([]byte, int, int, error) { return make([]byte, 32*32*3), 32, 32, nil })
+	flat := rasterFunc(func(context.Context, []byte, int) ([]byte, int, int, error) {
+		return make([]byte, 32*32*3), 32, 32, nil
+	})
 	load := loaderFunc(func(context.Context, easel.Asset) ([]byte, error) { return []byte("x"), nil })
 	b.assets = assets.New(assets.Config{NearDistance: 2, NearLimit: 1}, meta, blobs, flat, load, slog.New(slog.DiscardHandler),
 		func(id string) { b.forgotten = append(b.forgotten, id) })
