@@ -158,7 +158,12 @@ func TestWorkersKilledMidRun(t *testing.T) {
 
 	counts := c.waitBatch(t, batchID, 120*time.Second)
 	require.EqualValues(t, 200, counts["succeeded"], "%v", counts)
-	time.Sleep(3 * time.Second) // a late duplicate would show now (AckWait is 2s)
+	// No late duplicate can come: the work queue is empty, so no message is
+	// left to redeliver; and every succeeded event in the events stream has
+	// reached the subscription.
+	waitStreamEmpty(t, c.nats.URL(), "EASEL_TASKS", 60*time.Second)
+	_, published := streamState(t, c.nats.URL(), "EASEL_EVENTS", ".succeeded")
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return uint64(total) >= published }, 30*time.Second, 10*time.Millisecond)
 	mu.Lock()
 	defer mu.Unlock()
 	require.Len(t, succeeded, 200+len(assets), "the batch, and each upload's analysis")

@@ -341,6 +341,24 @@ func (a *App) Close() error {
 	return errors.Join(qerr, a.Meta.Close())
 }
 
+// The composition root is where each use case's small interfaces meet the
+// parts that implement them.
+var (
+	_ render.Engine       = (*vips.Engine)(nil)
+	_ upload.Engine       = (*vips.Engine)(nil)
+	_ upload.Tasks        = (*tasks.Tasks)(nil)
+	_ delivery.Verifier   = (*keys.Keys)(nil)
+	_ delivery.Renderer   = (*render.Renderer)(nil)
+	_ tasks.Signer        = (*keys.Keys)(nil)
+	_ worker.Renderer     = (*render.Renderer)(nil)
+	_ worker.Loader       = (*render.Renderer)(nil)
+	_ worker.Queue        = easel.Queue(nil)
+	_ worker.TaskStore    = easel.TaskStore(nil)
+	_ assets.Store        = Store(nil)
+	_ upload.Store        = Store(nil)
+	_ render.FaceDetector = faceDetector{}
+)
+
 // faceDetector adapts a vision.Detector to render.FaceDetector.
 type faceDetector struct{ d vision.Detector }
 
