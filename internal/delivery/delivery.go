@@ -231,6 +231,14 @@ func (d *Delivery) Render(ctx context.Context, res *Resolved) (*Rendered, error)
 }
 
 func (d *Delivery) render(ctx context.Context, res *Resolved) (*Rendered, error) {
+	// A request that missed the cache in Resolve may reach here just after
+	// an identical render finished: use it rather than render again.
+	if hit, ok := d.cache.get(res.key); ok {
+		d.obs.CacheHit("memory")
+		r := *hit
+		r.Layer = "memory"
+		return &r, nil
+	}
 	variantKey := ""
 	if d.cfg.StoreVariants && !res.opts.Original {
 		variantKey = easel.VariantKey(res.asset.ID, res.canonical)
