@@ -67,3 +67,19 @@ type AnalysisStore interface {
 	// excluding excludeID.
 	SimilarAssets(ctx context.Context, tenantID string, phash uint64, maxDistance, limit int, excludeID string) ([]Similar, error)
 }
+
+// ScaleFaces maps faces found on a raster to displayed pixels: every
+// coordinate is multiplied by sx horizontally and sy vertically.
+func ScaleFaces(faces []Face, sx, sy float64) []Face {
+	out := make([]Face, len(faces))
+	p := func(q Point) Point { return Point{X: q.X * sx, Y: q.Y * sy} }
+	for i, f := range faces {
+		out[i] = Face{
+			Box:        Box{X: f.Box.X * sx, Y: f.Box.Y * sy, W: f.Box.W * sx, H: f.Box.H * sy},
+			Confidence: f.Confidence,
+			RightEye:   p(f.RightEye), LeftEye: p(f.LeftEye), Nose: p(f.Nose),
+			Mouth: p(f.Mouth), RightEar: p(f.RightEar), LeftEar: p(f.LeftEar),
+		}
+	}
+	return out
+}

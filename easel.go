@@ -3,7 +3,9 @@ package easel
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"io"
 	"strings"
 	"time"
@@ -94,6 +96,15 @@ func OriginalKey(sha256hex string) string {
 // VariantPrefix is the blob key prefix under which the variants of an asset live.
 func VariantPrefix(assetID string) string { return "variants/" + assetID + "/" }
 
+// VariantKey is the blob key of the rendering of an asset with canonical
+// operations (formats resolved): the second cache layer of delivery, and
+// where task outputs are stored, so the delivery URL of a task's operations
+// serves its output.
+func VariantKey(assetID, canonicalOps string) string {
+	sum := sha256.Sum256([]byte(assetID + "/" + canonicalOps))
+	return VariantPrefix(assetID) + hex.EncodeToString(sum[:16])
+}
+
 // ListPage asks for one page of a listing. Cursor is opaque: empty for the first
 // page, then the NextCursor of the page before.
 type ListPage struct {
@@ -123,6 +134,10 @@ type MetaStore interface {
 	// ListSigningKeys returns a tenant's signing keys, revoked ones included, oldest first.
 	ListSigningKeys(ctx context.Context, tenantID string) ([]SigningKey, error)
 	RevokeSigningKey(ctx context.Context, id string, at time.Time) error
+	// SigningKeysVersion returns a number that grows whenever any tenant's
+	// signing key is created or revoked, so a node holding the keys in
+	// memory learns they are stale from one cheap read.
+	SigningKeysVersion(ctx context.Context) (int64, error)
 
 	CreateAsset(ctx context.Context, a Asset) error
 	// GetAsset returns the asset with the given ID, whichever tenant owns it.

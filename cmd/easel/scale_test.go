@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/easelhq/easel"
-	"github.com/easelhq/easel/internal/processing"
 	"github.com/easelhq/easel/internal/queue/queuetest"
 	"github.com/easelhq/easel/internal/testimages"
 )
@@ -163,7 +162,12 @@ func TestWorkersKilledMidRun(t *testing.T) {
 
 	counts := c.waitBatch(t, batchID, 120*time.Second)
 	require.EqualValues(t, 200, counts["succeeded"], "%v", counts)
-	time.Sleep(3 * time.Second) // a late duplicate would show now (AckWait is 2s)
+	// No late duplicate can come: the work queue is empty, so no message is
+	// left to redeliver; and every succeeded event in the events stream has
+	// reached the subscription.
+	waitStreamEmpty(t, c.nats.URL(), "EASEL_TASKS", 60*time.Second)
+	_, published := streamState(t, c.nats.URL(), "EASEL_EVENTS", ".succeeded")
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return uint64(total) >= published }, 30*time.Second, 10*time.Millisecond)
 	mu.Lock()
 	defer mu.Unlock()
 	require.Len(t, succeeded, 200+len(assets), "the batch, and each upload's analysis")
@@ -177,7 +181,7 @@ func TestWorkersKilledMidRun(t *testing.T) {
 		require.Len(t, outputs, 2)
 		for _, o := range outputs {
 			o := o.(map[string]any)
-			require.Equal(t, processing.VariantKey(task["asset_id"].(string), o["ops"].(string)), o["key"])
+			require.Equal(t, easel.VariantKey(task["asset_id"].(string), o["ops"].(string)), o["key"])
 			fi, err := os.Stat(filepath.Join(c.data, "blobs", filepath.FromSlash(o["key"].(string))))
 			require.NoError(t, err, "output stored")
 			require.EqualValues(t, fi.Size(), o["bytes"])

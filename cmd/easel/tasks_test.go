@@ -217,7 +217,8 @@ func TestCallbacksRetriedAndSigned(t *testing.T) {
 	}))
 	defer receiver.Close()
 
-	s := startServer(t, "EASEL_CALLBACKS_ALLOW_LOOPBACK=true", "EASEL_CALLBACKS_SCHEDULE=100ms,200ms,300ms")
+	queueEnv, queueURL := embeddedQueueEnv(t)
+	s := startServer(t, "EASEL_CALLBACKS_ALLOW_LOOPBACK=true", "EASEL_CALLBACKS_SCHEDULE=100ms,200ms,300ms", queueEnv)
 	list := s.easel(t, "key", "list", "--data", s.data)
 	i := strings.Index(list, "whsec_")
 	require.GreaterOrEqual(t, i, 0, list)
@@ -256,7 +257,9 @@ func TestCallbacksRetriedAndSigned(t *testing.T) {
 	mu.Lock()
 	require.Equal(t, []string{taskID + ".succeeded", taskID + ".succeeded", taskID + ".succeeded"}, ids, "one webhook-id across retries")
 	mu.Unlock()
-	time.Sleep(500 * time.Millisecond)
+	// The callback queue is empty: the delivered callback was acknowledged,
+	// so no attempt can follow.
+	waitStreamEmpty(t, queueURL, "EASEL_CALLBACKS", 10*time.Second)
 	require.EqualValues(t, 3, calls.Load(), "delivered once, never again")
 }
 

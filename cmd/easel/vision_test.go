@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"net/http"
 	"os"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/meta/sqlite"
 	"github.com/easelhq/easel/internal/testimages"
 )
 
@@ -108,7 +111,18 @@ func TestAnalyzeFalse(t *testing.T) {
 	require.Equal(t, http.StatusCreated, status)
 	require.Nil(t, up["analysis_task_id"])
 	require.Nil(t, up["near_duplicates"])
-	time.Sleep(300 * time.Millisecond)
+	// Tasks are committed before the upload answers: no task of any kind
+	// exists for the asset, so no analysis can ever run for it.
+	meta, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(s.data, "easel.db"), BusyTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	defer meta.Close()
+	for _, state := range []easel.TaskState{easel.TaskAccepted, easel.TaskQueued, easel.TaskRunning, easel.TaskRetrying, easel.TaskSucceeded, easel.TaskDead} {
+		tasks, err := meta.ListTasks(context.Background(), state, time.Now().Add(time.Hour), 10000)
+		require.NoError(t, err)
+		for _, task := range tasks {
+			require.NotEqual(t, up["id"], task.AssetID, "a %s task for the asset", task.Kind)
+		}
+	}
 	_, a := s.apiCall(t, "GET", "/v1/assets/"+up["id"].(string), nil)
 	require.Nil(t, a["faces"], "no analysis: %v", a)
 }

@@ -15,14 +15,19 @@ import (
 	"time"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/assets"
 	blobfs "github.com/easelhq/easel/internal/blob/fs"
 	"github.com/easelhq/easel/internal/config"
+	"github.com/easelhq/easel/internal/delivery"
 	"github.com/easelhq/easel/internal/engine/vips"
 	"github.com/easelhq/easel/internal/httpapi"
+	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/meta/sqlite"
-	"github.com/easelhq/easel/internal/processing"
 	natsq "github.com/easelhq/easel/internal/queue/nats"
 	"github.com/easelhq/easel/internal/queue/relay"
+	"github.com/easelhq/easel/internal/render"
+	"github.com/easelhq/easel/internal/tasks"
+	"github.com/easelhq/easel/internal/upload"
 	"github.com/easelhq/easel/internal/vision"
 	"github.com/easelhq/easel/internal/webhook"
 	"github.com/easelhq/easel/internal/worker"
@@ -57,7 +62,8 @@ type App struct {
 	Meta     Store
 	Blobs    easel.BlobStore
 	Queue    easel.Queue
-	Tasks    *processing.Tasks
+	Tasks    *tasks.Tasks
+	Batches  *tasks.Batches
 	Worker   *worker.Worker
 	Webhooks *webhook.Dispatcher
 	// Events relays the task events the store commits to the events stream.
@@ -65,10 +71,11 @@ type App struct {
 	// FaceDetector describes the face detector in use: "blazeface", or
 	// "pigo (why BlazeFace is not)".
 	FaceDetector string
-	Keys         *processing.Keys
-	Renderer     *processing.Renderer
-	Assets       *processing.Assets
-	Delivery     *processing.Delivery
+	Keys         *keys.Keys
+	Renderer     *render.Renderer
+	Uploads      *upload.Uploads
+	Assets       *assets.Assets
+	Delivery     *delivery.Delivery
 	Handler      http.Handler
 	// Ops serves /healthz, /readyz and /metrics alone, for workers.
 	Ops http.Handler
@@ -109,6 +116,16 @@ func OpenQueue(ctx context.Context, cfg config.Config, log *slog.Logger) (easel.
 	return q, nil
 }
 
+// NewKeys returns the keys service over meta, with the webhook secrets of
+// internal/webhook and the refresh interval of the configuration.
+func NewKeys(cfg config.Config, meta easel.MetaStore) *keys.Keys {
+	return keys.New(meta, keys.Config{
+		Refresh:             cfg.Keys.Refresh,
+		NewWebhookSecret:    webhook.NewSecret,
+		FormatWebhookSecret: webhook.FormatSecret,
+	})
+}
+
 // New builds an App for a role. Close releases it.
 func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
@@ -144,9 +161,9 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		return nil, err
 	}
 	a := &App{Config: cfg, Role: role, Log: log, Meta: meta, Blobs: blobs, Queue: q, engine: engine}
-	a.Keys = processing.NewKeys(meta)
-	limiter := processing.NewLimiter(cfg.RenderConcurrency(), cfg.RenderQueueLength())
-	metrics := httpapi.NewMetrics(limiter, func() *processing.Delivery { return a.Delivery })
+	a.Keys = NewKeys(cfg, meta)
+	limiter := delivery.NewLimiter(cfg.RenderConcurrency(), cfg.RenderQueueLength())
+	metrics := httpapi.NewMetrics(limiter, func() *delivery.Delivery { return a.Delivery })
 	quality := make(map[transform.Format]int, len(cfg.Render.Quality))
 	for f, q := range cfg.Render.Quality {
 		quality[transform.Format(f)] = q
@@ -154,35 +171,44 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	vc := vision.NewDefaultConfig()
 	vc.Dir, vc.MinConfidence = cfg.Vision.Dir, cfg.Vision.MinConfidence
 	detector, fallback, err := vision.New(vc, log)
-	var faces processing.FaceDetector
+	var faces render.FaceDetector
 	if err != nil {
 		log.Warn("no face detector: face operations fall back to smart crops", "err", err)
 	} else {
 		faces = faceDetector{detector}
 	}
 	a.FaceDetector = vision.Describe(detector, fallback)
-	a.Renderer = processing.NewRenderer(meta, blobs, engine, faces,
+	a.Renderer = render.New(meta, blobs, engine, faces,
 		transform.PlanConfig{MaxOutputPixels: cfg.Limits.MaxOutputPixels, Quality: quality}, cfg.Limits.MaxOutputBytes)
-	a.Delivery = processing.NewDelivery(processing.DeliveryConfig{
+	a.Delivery = delivery.New(delivery.Config{
 		AllowUnsigned: cfg.Delivery.AllowUnsigned,
 		Presets:       presets,
 		Timeout:       cfg.Render.Timeout,
 		CacheBytes:    cfg.Render.CacheBytes,
 		StoreVariants: cfg.Render.StoreVariants,
 	}, meta, blobs, a.Renderer, a.Keys, limiter, metrics, log)
-	a.Assets = processing.NewAssets(meta, blobs, engine, processing.Limits{
+	a.Assets = assets.New(assets.Config{
+		NearDistance: cfg.Vision.NearDuplicateDistance,
+		NearLimit:    cfg.Vision.NearDuplicateLimit,
+	}, meta, blobs, engine, a.Renderer, log, a.Delivery.Forget)
+	a.Tasks = tasks.New(tasks.Config{
+		Presets: presets,
+		CheckCallbackURL: func(u string) error {
+			return webhook.CheckURL(u, cfg.Callbacks.AllowPrivate, cfg.Callbacks.AllowLoopback)
+		},
+		OutboxInterval: cfg.Queue.OutboxInterval,
+		OutboxMinAge:   cfg.Queue.OutboxMinAge,
+	}, meta, meta, q, a.Keys, log)
+	a.Batches = tasks.NewBatches(a.Tasks)
+	a.Uploads = upload.New(upload.Config{
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
 		MaxUploads:     cfg.Limits.MaxUploads,
 		MaxPixels:      cfg.Limits.MaxPixels,
 		MaxPages:       cfg.Limits.MaxPages,
-	}, log, a.Delivery.Forget)
-	a.Tasks = processing.NewTasks(processing.TasksConfig{
-		Presets:        presets,
-		AllowPrivate:   cfg.Callbacks.AllowPrivate,
-		AllowLoopback:  cfg.Callbacks.AllowLoopback,
-		OutboxInterval: cfg.Queue.OutboxInterval,
-		OutboxMinAge:   cfg.Queue.OutboxMinAge,
-	}, meta, meta, q, log)
+		Analyze:        cfg.Vision.AnalyzeUploads,
+		NearDistance:   cfg.Vision.NearDuplicateDistance,
+		NearLimit:      cfg.Vision.NearDuplicateLimit,
+	}, meta, blobs, engine, a.Tasks, log)
 	a.Worker = worker.New(worker.Config{
 		Concurrency:  cfg.WorkerConcurrency(),
 		Prefetch:     cfg.Worker.Prefetch,
@@ -191,10 +217,14 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Backoff:      cfg.Queue.Backoff,
 		TaskTimeout:  cfg.Worker.TaskTimeout,
 		DrainTimeout: cfg.Worker.DrainTimeout,
-	}, q, meta, meta, blobs, a.Renderer, map[string]worker.Processor{
-		easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
-		easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
-	}, metrics, log)
+	}, worker.Deps{
+		Queue: q, Tasks: meta, Assets: meta, Blobs: blobs, Loader: a.Renderer,
+		Processors: map[string]worker.Processor{
+			easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
+			easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
+		},
+		Observer: metrics, Log: log,
+	})
 	a.Events = relay.New(relay.NewDefaultConfig(), meta, q, log)
 	a.Webhooks = webhook.NewDispatcher(webhook.Config{
 		Schedule:      cfg.Callbacks.Schedule,
@@ -203,11 +233,11 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		AllowLoopback: cfg.Callbacks.AllowLoopback,
 		Concurrency:   cfg.Callbacks.Concurrency,
 	}, q, meta, func(t easel.Task) any {
-		return httpapi.ViewTask(context.Background(), a.Keys, nil, t)
+		return a.Tasks.CallbackPayload(context.Background(), t)
 	}, log)
 	deps := httpapi.Deps{
-		Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Log: log, Metrics: metrics,
-		Similar: processing.NewSimilar(engine, meta, a.Renderer), AnalyzeUploads: cfg.Vision.AnalyzeUploads,
+		Uploads: a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches,
+		Log: log, Metrics: metrics,
 		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}, {Name: "queue", Ping: q.Ping},
 			{Name: "face_detector", Ping: func(context.Context) error { return nil }, Detail: a.FaceDetector}},
 	}
@@ -226,7 +256,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 // HTTP server listens (with its address) or, for a worker, once it consumes.
 func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
+	errs := make(chan error, 5)
 	run := func(name string, f func() error) {
 		wg.Add(1)
 		go func() {
@@ -238,6 +268,7 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	run("keys", func() error { return a.Keys.Run(ctx, a.Log) })
 	if a.Role != RoleWorker {
 		run("outbox", func() error { a.Tasks.RunOutbox(ctx); return nil })
 	}
@@ -322,7 +353,25 @@ func (a *App) Close() error {
 	return errors.Join(qerr, a.Meta.Close())
 }
 
-// faceDetector adapts a vision.Detector to processing.FaceDetector.
+// The composition root is where each use case's small interfaces meet the
+// parts that implement them.
+var (
+	_ render.Engine       = (*vips.Engine)(nil)
+	_ upload.Engine       = (*vips.Engine)(nil)
+	_ upload.Tasks        = (*tasks.Tasks)(nil)
+	_ delivery.Verifier   = (*keys.Keys)(nil)
+	_ delivery.Renderer   = (*render.Renderer)(nil)
+	_ tasks.Signer        = (*keys.Keys)(nil)
+	_ worker.Renderer     = (*render.Renderer)(nil)
+	_ worker.Loader       = (*render.Renderer)(nil)
+	_ worker.Queue        = easel.Queue(nil)
+	_ worker.TaskStore    = easel.TaskStore(nil)
+	_ assets.Store        = Store(nil)
+	_ upload.Store        = Store(nil)
+	_ render.FaceDetector = faceDetector{}
+)
+
+// faceDetector adapts a vision.Detector to render.FaceDetector.
 type faceDetector struct{ d vision.Detector }
 
 func (f faceDetector) Detect(ctx context.Context, pix []byte, w, h int) ([]easel.Face, error) {

@@ -20,8 +20,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/meta/sqlite"
-	"github.com/easelhq/easel/internal/processing"
 )
 
 var (
@@ -209,7 +209,7 @@ type server struct {
 	base   string
 	apiKey string
 	data   string
-	keys   *processing.Keys
+	keys   *keys.Keys
 	closer func()
 }
 
@@ -232,7 +232,7 @@ func startServer(ctx context.Context, env ...string) (*server, error) {
 	sc := bufio.NewScanner(stdout)
 	for s.base == "" && sc.Scan() {
 		line := sc.Text()
-		if strings.HasPrefix(line, processing.APIKeyPrefix) {
+		if strings.HasPrefix(line, keys.APIKeyPrefix) {
 			s.apiKey = line
 		}
 		if rest, ok := strings.CutPrefix(line, "easel listening on "); ok {
@@ -248,7 +248,7 @@ func startServer(ctx context.Context, env ...string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.keys = processing.NewKeys(meta)
+	s.keys = keys.New(meta, keys.Config{})
 	s.closer = func() { meta.Close() }
 	return s, nil
 }

@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/meta/sqlite"
-	"github.com/easelhq/easel/internal/processing"
 	natsq "github.com/easelhq/easel/internal/queue/nats"
 	"github.com/easelhq/easel/internal/queue/relay"
+	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/worker"
 )
 
@@ -34,13 +35,14 @@ func (noop) LoadOriginal(context.Context, easel.Asset) ([]byte, error) { return 
 // taskRig is an in-process embedded queue, SQLite store, task service and
 // worker with the no-op processor.
 type taskRig struct {
-	dir    string
-	meta   *sqlite.Store
-	queue  *natsq.Queue
-	tasks  *processing.Tasks
-	tenant string
-	asset  string
-	stop   func()
+	dir     string
+	meta    *sqlite.Store
+	queue   *natsq.Queue
+	tasks   *tasks.Tasks
+	batches *tasks.Batches
+	tenant  string
+	asset   string
+	stop    func()
 }
 
 func newTaskRig(ctx context.Context) (*taskRig, error) {
@@ -59,11 +61,11 @@ func newTaskRig(ctx context.Context) (*taskRig, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := processing.NewKeys(meta)
-	if _, err := keys.Bootstrap(ctx); err != nil {
+	ks := keys.New(meta, keys.Config{})
+	if _, err := ks.Bootstrap(ctx); err != nil {
 		return nil, err
 	}
-	tenant, err := keys.DefaultTenant(ctx)
+	tenant, err := ks.DefaultTenant(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -73,11 +75,13 @@ func newTaskRig(ctx context.Context) (*taskRig, error) {
 		return nil, err
 	}
 	r := &taskRig{dir: dir, meta: meta, queue: q, tenant: tenant.ID, asset: asset.ID}
-	r.tasks = processing.NewTasks(processing.TasksConfig{OutboxInterval: time.Hour, MaxBatch: 1000}, meta, meta, q, log)
+	r.tasks = tasks.New(tasks.Config{OutboxInterval: time.Hour, MaxBatch: 1000}, meta, meta, q, ks, log)
+	r.batches = tasks.NewBatches(r.tasks)
 	w := worker.New(worker.Config{
 		Concurrency: 64, Prefetch: 64, AckWait: 30 * time.Second, MaxDeliver: 5, Backoff: []time.Duration{time.Second},
 		TaskTimeout: time.Minute, DrainTimeout: 10 * time.Second,
-	}, q, meta, meta, nil, noop{}, map[string]worker.Processor{easel.TaskRender: noop{}}, nil, log)
+	}, worker.Deps{Queue: q, Tasks: meta, Assets: meta, Loader: noop{},
+		Processors: map[string]worker.Processor{easel.TaskRender: noop{}}, Log: log})
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = w.Run(wctx); close(done) }()
@@ -106,17 +110,17 @@ func (r *taskRig) overhead(ctx context.Context, n int) (p50, p99 time.Duration, 
 	var lat []time.Duration
 	for i := 0; i < n; i++ {
 		start := time.Now()
-		_, ts, err := r.tasks.Submit(ctx, r.tenant, []processing.TaskRequest{{AssetID: r.asset, Ops: []string{"w_10"}}}, false)
+		v, err := r.tasks.Submit(ctx, r.tenant, tasks.SubmitRequest{Task: tasks.Request{AssetID: r.asset, Ops: []string{"w_10"}}})
 		if err != nil {
 			return 0, 0, err
 		}
 		for e := range events {
-			if e.TaskID == ts[0].ID && e.Type == easel.EventSucceeded {
+			if e.TaskID == v.ID && e.Type == easel.EventSucceeded {
 				break
 			}
 		}
 		took := time.Since(start)
-		t, err := r.meta.GetTask(ctx, ts[0].ID)
+		t, err := r.meta.GetTask(ctx, v.ID)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -146,11 +150,11 @@ func (r *taskRig) throughput(ctx context.Context, n int) (float64, error) {
 	}()
 	start := time.Now()
 	for sent := 0; sent < n; sent += 1000 {
-		reqs := make([]processing.TaskRequest, min(1000, n-sent))
+		reqs := make([]tasks.Request, min(1000, n-sent))
 		for i := range reqs {
-			reqs[i] = processing.TaskRequest{AssetID: r.asset, Ops: []string{"w_10"}}
+			reqs[i] = tasks.Request{AssetID: r.asset, Ops: []string{"w_10"}}
 		}
-		if _, _, err := r.tasks.Submit(ctx, r.tenant, reqs, true); err != nil {
+		if _, err := r.batches.Submit(ctx, r.tenant, tasks.BatchRequest{Items: reqs}); err != nil {
 			return 0, err
 		}
 	}

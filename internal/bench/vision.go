@@ -15,7 +15,7 @@ import (
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/engine/vips"
-	"github.com/easelhq/easel/internal/processing"
+	"github.com/easelhq/easel/internal/render"
 	"github.com/easelhq/easel/internal/vision"
 	"github.com/easelhq/easel/internal/vision/fingerprint"
 	"github.com/easelhq/easel/internal/vision/retouch"
@@ -93,21 +93,21 @@ func runVision(ctx context.Context, out *strings.Builder) error {
 	if *quick {
 		reps = 5
 	}
-	fmt.Fprintf(out, "\n### Speed on the 13.4 MP JPEG (%s), median of %d, raster %d px\n\n", filepath.Base(photos[1]), reps, processing.AnalysisSide)
+	fmt.Fprintf(out, "\n### Speed on the 13.4 MP JPEG (%s), median of %d, raster %d px\n\n", filepath.Base(photos[1]), reps, render.AnalysisSide)
 	fmt.Fprintf(out, "| JPEG | decode with shrink-on-load | vipsthumbnail to the same size (floor) | BlazeFace | faces, decode included (goal ≤ 25) | pHash + dHash (goal ≤ 10) |\n|---|---|---|---|---|---|\n")
 	for _, in := range []struct {
 		name string
 		path string
 		data []byte
 	}{{"progressive (as in the corpus)", filepath.Join(*testdata, photos[1]), progressive}, {"baseline (re-encoded)", baselinePath, baseline}} {
-		floor, err := vipsthumbnailPerImage(in.path, workload{size: strconv.Itoa(processing.AnalysisSide), output: "%s.v", reps: reps})
+		floor, err := vipsthumbnailPerImage(in.path, workload{size: strconv.Itoa(render.AnalysisSide), output: "%s.v", reps: reps})
 		if err != nil {
 			return err
 		}
 		var decode, detect, hashes []time.Duration
 		for i := 0; i < reps+1; i++ {
 			t0 := time.Now()
-			pix, w, h, err := engine.Raster(ctx, in.data, processing.AnalysisSide)
+			pix, w, h, err := engine.Raster(ctx, in.data, render.AnalysisSide)
 			if err != nil {
 				return err
 			}

@@ -36,7 +36,7 @@ Usage:
   easel key revoke ID                                            revoke a key
   easel url sign [--ext EXT] ASSET-ID OPERATIONS                 print a signed delivery path
   easel config env                                               list every setting's environment variable
-  easel version
+  easel version                                                  print the version
 
 Every command takes --config FILE and --data DIR. Settings come from the
 defaults, then the YAML file (--config or EASEL_CONFIG), then EASEL_ variables,
@@ -64,7 +64,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = urlCmd(ctx, args[1:], env)
 	case "config":
 		err = configCmd(args[1:], env)
-	case "version", "--version", "-v":
+	case "version":
+		err = versionCmd(args[1:], env)
+	case "--version", "-v":
 		fmt.Fprintf(env.Stdout, "easel %s\n", Version)
 		return 0
 	case "help", "--help", "-h":
@@ -144,12 +146,54 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// parseCommon parses the common flags around a command's words (flags may
+// come before or after them) and returns the words.
+func parseCommon(name string, args []string, env Env, c *common) ([]string, error) {
+	fs := newFlagSet(name, env, c, false)
+	var words []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return words, nil
+		}
+		words = append(words, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// configCmd runs `easel config env`: it loads the configuration (so a bad
+// file or variable is reported) and lists every setting's variable.
 func configCmd(args []string, env Env) error {
-	if len(args) != 1 || args[0] != "env" {
-		return usageError{"usage: easel config env"}
+	var c common
+	words, err := parseCommon("config", args, env, &c)
+	if err != nil {
+		return err
+	}
+	if len(words) != 1 || words[0] != "env" {
+		return usageError{"usage: easel config env [--config FILE] [--data DIR]"}
+	}
+	if _, err := c.load(env); err != nil {
+		return err
 	}
 	for _, v := range config.EnvVars() {
 		fmt.Fprintf(env.Stdout, "%-40s %s\n", v[0], v[1])
 	}
+	return nil
+}
+
+// versionCmd prints the version. It takes the common flags, as every
+// command does, and needs no configuration.
+func versionCmd(args []string, env Env) error {
+	var c common
+	words, err := parseCommon("version", args, env, &c)
+	if err != nil {
+		return err
+	}
+	if len(words) > 0 {
+		return usageError{fmt.Sprintf("version: unexpected argument %q", words[0])}
+	}
+	fmt.Fprintf(env.Stdout, "easel %s\n", Version)
 	return nil
 }

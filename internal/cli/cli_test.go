@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,12 +105,31 @@ func TestMiscCommands(t *testing.T) {
 		{name: "no command", args: nil, code: 2, stderr: "Usage"},
 		{name: "unknown command", args: []string{"frobnicate"}, code: 2, stderr: `unknown command "frobnicate"`},
 		{name: "config env", args: []string{"config", "env"}, stdout: "EASEL_RENDER_CACHE_BYTES"},
+		{name: "config env lists the new settings", args: []string{"config", "env"}, stdout: "EASEL_KEYS_REFRESH"},
+		{name: "config env with --config and --data", args: []string{"config", "env", "--config", "CONFIG", "--data", "DATA"}, stdout: "EASEL_VISION_NEAR_DUPLICATE_DISTANCE", fromFile: true},
+		{name: "config env with flags first", args: []string{"config", "--data", "DATA", "env"}, stdout: "EASEL_LIMITS_MAX_UPLOAD_BYTES"},
+		{name: "config env with a bad config file", args: []string{"config", "env", "--config", "/nonexistent.yaml"}, code: 1, stderr: "no such file"},
+		{name: "config without env", args: []string{"config"}, code: 2, stderr: "usage: easel config env"},
+		{name: "version with --config and --data", args: []string{"version", "--config", "CONFIG", "--data", "DATA"}, stdout: "easel dev", fromFile: true},
+		{name: "version with a stray argument", args: []string{"version", "extra"}, code: 2, stderr: "unexpected argument"},
 		{name: "serve with a stray argument", args: []string{"serve", "extra"}, code: 2, stderr: "unexpected argument"},
 		{name: "serve with a bad config file", args: []string{"serve", "--config", "/nonexistent.yaml"}, code: 1, stderr: "no such file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, errs := run(t, tt.args...)
+			args := append([]string(nil), tt.args...)
+			dir := t.TempDir()
+			for i, a := range args {
+				switch a {
+				case "CONFIG":
+					require.True(t, tt.fromFile)
+					args[i] = filepath.Join(dir, "easel.yaml")
+					require.NoError(t, os.WriteFile(args[i], []byte("render:\n  cache_bytes: 1024\n"), 0o600))
+				case "DATA":
+					args[i] = filepath.Join(dir, "data")
+				}
+			}
+			code, out, errs := run(t, args...)
 			require.Equal(t, tt.code, code, "stdout=%s stderr=%s", out, errs)
 			require.Contains(t, out, tt.stdout)
 			require.Contains(t, errs, tt.stderr)

@@ -7,11 +7,11 @@ import (
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/app"
-	"github.com/easelhq/easel/internal/processing"
+	"github.com/easelhq/easel/internal/keys"
 )
 
 // openKeys opens the metadata store and makes sure a tenant exists.
-func openKeys(ctx context.Context, c common, env Env) (*processing.Keys, easel.MetaStore, error) {
+func openKeys(ctx context.Context, c common, env Env) (*keys.Keys, easel.MetaStore, error) {
 	cfg, err := c.load(env)
 	if err != nil {
 		return nil, nil, err
@@ -20,7 +20,7 @@ func openKeys(ctx context.Context, c common, env Env) (*processing.Keys, easel.M
 	if err != nil {
 		return nil, nil, err
 	}
-	return processing.NewKeys(meta), meta, nil
+	return app.NewKeys(cfg, meta), meta, nil
 }
 
 func key(ctx context.Context, args []string, env Env) error {

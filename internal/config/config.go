@@ -32,6 +32,16 @@ type Config struct {
 	Callbacks Callbacks `yaml:"callbacks"`
 	Vision    Vision    `yaml:"vision"`
 	Blob      Blob      `yaml:"blob"`
+	Keys      Keys      `yaml:"keys"`
+}
+
+// Keys configures URL signing keys.
+type Keys struct {
+	// Refresh is how often every node checks whether a signing key was
+	// created or revoked elsewhere (one small query): a revoked key stops
+	// verifying everywhere within Refresh. The node that revokes a key drops
+	// it at once.
+	Refresh time.Duration `yaml:"refresh"`
 }
 
 // Vision configures face detection and the analysis of uploads.
@@ -45,6 +55,13 @@ type Vision struct {
 	// AnalyzeUploads analyses every upload (faces, hashes, colours) on a
 	// worker unless the upload says ?analyze=false.
 	AnalyzeUploads bool `yaml:"analyze_uploads"`
+	// NearDuplicateDistance is the largest pHash distance (0..16) of the
+	// near duplicates an upload reports, and the default max_distance of
+	// GET /v1/assets/{id}/similar.
+	NearDuplicateDistance int `yaml:"near_duplicate_distance"`
+	// NearDuplicateLimit is how many near duplicates an upload reports
+	// (1..200), and the default limit of the similar search.
+	NearDuplicateLimit int `yaml:"near_duplicate_limit"`
 }
 
 // Queue configures the task queue (NATS JetStream).
@@ -212,8 +229,12 @@ func Default() Config {
 			Dir:            "third_party/vision",
 			MinConfidence:  0.65,
 			AnalyzeUploads: true,
+
+			NearDuplicateDistance: 8,
+			NearDuplicateLimit:    20,
 		},
 		Blob: defaultBlob(),
+		Keys: Keys{Refresh: 5 * time.Second},
 		Delivery: Delivery{
 			CacheControl: "public, max-age=31536000, immutable",
 			Presets: map[string]string{
@@ -296,6 +317,12 @@ func (c Config) Validate() error {
 		return errors.New("config: worker settings must not be negative; drain and task timeouts positive")
 	case c.Vision.MinConfidence < 0 || c.Vision.MinConfidence > 1:
 		return errors.New("config: vision.min_confidence must be 0..1")
+	case c.Vision.NearDuplicateDistance < 0 || c.Vision.NearDuplicateDistance > 16:
+		return errors.New("config: vision.near_duplicate_distance must be 0..16")
+	case c.Vision.NearDuplicateLimit < 1 || c.Vision.NearDuplicateLimit > 200:
+		return errors.New("config: vision.near_duplicate_limit must be 1..200")
+	case c.Keys.Refresh <= 0:
+		return errors.New("config: keys.refresh must be positive")
 	case len(c.Callbacks.Schedule) == 0 || c.Callbacks.Timeout <= 0 || c.Callbacks.Concurrency < 1:
 		return errors.New("config: callbacks.schedule must not be empty, timeout and concurrency positive")
 	}

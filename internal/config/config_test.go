@@ -55,6 +55,13 @@ delivery:
 			require.Equal(t, []time.Duration{100 * time.Millisecond, time.Second}, c.Callbacks.Schedule)
 			require.Equal(t, "nats://127.0.0.1:4222", c.Queue.URL)
 		}},
+		{name: "new settings from env", environ: []string{
+			"EASEL_KEYS_REFRESH=250ms", "EASEL_VISION_NEAR_DUPLICATE_DISTANCE=3", "EASEL_VISION_NEAR_DUPLICATE_LIMIT=7",
+		}, check: func(t *testing.T, c Config) {
+			require.Equal(t, 250*time.Millisecond, c.Keys.Refresh)
+			require.Equal(t, 3, c.Vision.NearDuplicateDistance)
+			require.Equal(t, 7, c.Vision.NearDuplicateLimit)
+		}},
 		{name: "bad env value", environ: []string{"EASEL_RENDER_TIMEOUT=soon"}, wantErr: "EASEL_RENDER_TIMEOUT"},
 		{name: "unknown env variable", environ: []string{"EASEL_NOPE=1"}, wantErr: "EASEL_NOPE"},
 		{name: "missing file", file: filepath.Join(dir, "missing.yaml"), wantErr: "no such file"},
@@ -104,6 +111,11 @@ func TestValidate(t *testing.T) {
 		{"bad log level", func(c *Config) { c.Log.Level = "loud" }},
 		{"zero timeout", func(c *Config) { c.Render.Timeout = 0 }},
 		{"zero queue replicas", func(c *Config) { c.Queue.Replicas = 0 }},
+		{"zero keys refresh", func(c *Config) { c.Keys.Refresh = 0 }},
+		{"near duplicate distance over 16", func(c *Config) { c.Vision.NearDuplicateDistance = 17 }},
+		{"negative near duplicate distance", func(c *Config) { c.Vision.NearDuplicateDistance = -1 }},
+		{"zero near duplicate limit", func(c *Config) { c.Vision.NearDuplicateLimit = 0 }},
+		{"near duplicate limit over 200", func(c *Config) { c.Vision.NearDuplicateLimit = 201 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,10 +22,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/assets"
 	blobfs "github.com/easelhq/easel/internal/blob/fs"
+	"github.com/easelhq/easel/internal/delivery"
 	"github.com/easelhq/easel/internal/httpapi"
+	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/meta/sqlite"
-	"github.com/easelhq/easel/internal/processing"
+	"github.com/easelhq/easel/internal/render"
+	"github.com/easelhq/easel/internal/upload"
 	"github.com/easelhq/easel/transform"
 )
 
@@ -77,7 +81,7 @@ func (f *fakeEngine) Raster(ctx context.Context, data []byte, maxSide int) ([]by
 type bundle struct {
 	srv    *httptest.Server
 	engine *fakeEngine
-	keys   *processing.Keys
+	keys   *keys.Keys
 	meta   easel.MetaStore
 	blobs  easel.BlobStore
 	apiKey string
@@ -103,10 +107,10 @@ func setup(t *testing.T, o options) *bundle {
 	blobs, err := blobfs.New(blobfs.Config{Dir: filepath.Join(dir, "blobs")})
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	keys := processing.NewKeys(meta)
-	apiKey, err := keys.Bootstrap(ctx)
+	ks := keys.New(meta, keys.Config{})
+	apiKey, err := ks.Bootstrap(ctx)
 	require.NoError(t, err)
-	tenant, err := keys.DefaultTenant(ctx)
+	tenant, err := ks.DefaultTenant(ctx)
 	require.NoError(t, err)
 
 	if o.concurrency == 0 {
@@ -122,25 +126,27 @@ func setup(t *testing.T, o options) *bundle {
 		o.timeout = 10 * time.Second
 	}
 	engine := &fakeEngine{delay: o.delay}
-	limiter := processing.NewLimiter(o.concurrency, o.queue)
+	limiter := delivery.NewLimiter(o.concurrency, o.queue)
 	metrics := httpapi.NewMetrics(limiter, nil)
-	renderer := processing.NewRenderer(meta, blobs, engine, nil, transform.PlanConfig{}, 1<<20)
-	delivery := processing.NewDelivery(processing.DeliveryConfig{
+	renderer := render.New(meta, blobs, engine, nil, transform.PlanConfig{}, 1<<20)
+	deliv := delivery.New(delivery.Config{
 		AllowUnsigned: o.allowUnsigned,
 		Presets:       map[string]transform.Options{"small": {Width: 10}},
 		Timeout:       o.timeout,
 		CacheBytes:    1 << 20,
 		StoreVariants: true,
-	}, meta, blobs, renderer, keys, limiter, metrics, log)
-	t.Cleanup(delivery.Close)
-	assets := processing.NewAssets(meta, blobs, engine, processing.Limits{MaxUploadBytes: o.maxUpload, MaxUploads: 4, MaxPixels: 1 << 20, MaxPages: 10}, log, delivery.Forget)
+	}, meta, blobs, renderer, ks, limiter, metrics, log)
+	t.Cleanup(deliv.Close)
+	uploads := upload.New(upload.Config{MaxUploadBytes: o.maxUpload, MaxUploads: 4, MaxPixels: 1 << 20, MaxPages: 10, NearDistance: 8, NearLimit: 20},
+		meta, blobs, engine, nil, log)
+	as := assets.New(assets.Config{NearDistance: 8, NearLimit: 20}, meta, blobs, engine, renderer, log, deliv.Forget)
 	h := httpapi.New(httpapi.Config{CacheControl: "public, max-age=31536000, immutable", MaxUploadBytes: o.maxUpload}, httpapi.Deps{
-		Assets: assets, Delivery: delivery, Keys: keys, Metrics: metrics, Log: log,
+		Uploads: uploads, Assets: as, Delivery: deliv, Keys: ks, Metrics: metrics, Log: log,
 		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}},
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &bundle{srv: srv, engine: engine, keys: keys, meta: meta, blobs: blobs, apiKey: apiKey, tenant: tenant.ID}
+	return &bundle{srv: srv, engine: engine, keys: ks, meta: meta, blobs: blobs, apiKey: apiKey, tenant: tenant.ID}
 }
 
 func pngBytes(w, h int) []byte {
@@ -406,29 +412,47 @@ func TestOverloadGives429(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{delay: 500 * time.Millisecond, concurrency: 1, queue: 1})
 	a := b.upload(t, pngBytes(64, 64))
+	type answer struct {
+		status     int
+		retryAfter string
+		body       []byte
+		err        error
+	}
+	answers := make(chan answer, 6)
 	var wg sync.WaitGroup
-	var ok, overloaded atomic.Int32
 	for i := 1; i <= 6; i++ {
 		path := b.sign(t, "w_"+string(rune('0'+i)), a.ID)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, out := b.do(t, "GET", path, nil)
-			switch resp.StatusCode {
-			case 200:
-				ok.Add(1)
-			case 429:
-				require.Equal(t, "1", resp.Header.Get("Retry-After"))
-				require.Equal(t, "overloaded", errorCode(t, out))
-				overloaded.Add(1)
-			default:
-				t.Errorf("status %d: %s", resp.StatusCode, out)
+			resp, err := http.Get(b.srv.URL + path)
+			if err != nil {
+				answers <- answer{err: err}
+				return
 			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			answers <- answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), body: body, err: err}
 		}()
 	}
 	wg.Wait()
-	require.GreaterOrEqual(t, ok.Load(), int32(1))
-	require.GreaterOrEqual(t, overloaded.Load(), int32(1), "one running, one waiting, the rest refused")
+	close(answers)
+	ok, overloaded := 0, 0
+	for a := range answers { // asserted here, on the test's goroutine
+		require.NoError(t, a.err)
+		switch a.status {
+		case http.StatusOK:
+			ok++
+		case http.StatusTooManyRequests:
+			require.Equal(t, "1", a.retryAfter)
+			require.Equal(t, "overloaded", errorCode(t, a.body))
+			overloaded++
+		default:
+			t.Fatalf("status %d: %s", a.status, a.body)
+		}
+	}
+	require.GreaterOrEqual(t, ok, 1)
+	require.GreaterOrEqual(t, overloaded, 1, "one running, one waiting, the rest refused")
 }
 
 func TestRenderDeadlineGives504(t *testing.T) {

@@ -4,12 +4,16 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/easelhq/easel/internal/delivery"
 )
 
 // deliver handles GET and HEAD /i/{signature}/{operations}/{asset}[.{ext}].
 func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
-	raw := strings.TrimPrefix(r.URL.EscapedPath(), "/i/")
-	res, err := s.Delivery.Resolve(r.Context(), raw, r.Header.Get("Accept"))
+	res, err := s.Delivery.Resolve(r.Context(), delivery.Request{
+		Path:   strings.TrimPrefix(r.URL.EscapedPath(), "/i/"),
+		Accept: r.Header.Get("Accept"),
+	})
 	if err != nil {
 		writeError(w, r, s.Log, err)
 		return

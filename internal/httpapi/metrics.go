@@ -11,12 +11,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/easelhq/easel"
-	"github.com/easelhq/easel/internal/processing"
+	"github.com/easelhq/easel/internal/delivery"
 	"github.com/easelhq/easel/transform"
 )
 
 // Metrics holds easel's Prometheus collectors in a registry of its own. It
-// implements processing.Observer.
+// implements delivery.Observer.
 type Metrics struct {
 	reg       *prometheus.Registry
 	requests  *prometheus.CounterVec
@@ -29,11 +29,11 @@ type Metrics struct {
 	stages    *prometheus.HistogramVec
 }
 
-var _ processing.Observer = (*Metrics)(nil)
+var _ delivery.Observer = (*Metrics)(nil)
 
 // NewMetrics registers the collectors. limiter and delivery feed gauges
 // when not nil.
-func NewMetrics(limiter *processing.Limiter, delivery func() *processing.Delivery) *Metrics {
+func NewMetrics(limiter *delivery.Limiter, deliverer func() *delivery.Delivery) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -74,10 +74,10 @@ func NewMetrics(limiter *processing.Limiter, delivery func() *processing.Deliver
 				func() float64 { return float64(limiter.Waiting()) }),
 		)
 	}
-	if delivery != nil {
+	if deliverer != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "easel_cache_memory_bytes", Help: "Bytes held by the memory cache of rendered images."},
 			func() float64 {
-				if d := delivery(); d != nil {
+				if d := deliverer(); d != nil {
 					_, b := d.CacheStats()
 					return float64(b)
 				}
@@ -92,13 +92,13 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// CacheHit implements processing.Observer.
+// CacheHit implements delivery.Observer.
 func (m *Metrics) CacheHit(layer string) { m.cacheHits.WithLabelValues(layer).Inc() }
 
-// CacheMiss implements processing.Observer.
+// CacheMiss implements delivery.Observer.
 func (m *Metrics) CacheMiss() { m.cacheMiss.Inc() }
 
-// Rendered implements processing.Observer.
+// Rendered implements delivery.Observer.
 func (m *Metrics) Rendered(format transform.Format, took time.Duration, err error) {
 	if err != nil {
 		m.failures.WithLabelValues(string(easel.ErrorCode(err))).Inc()

@@ -7,12 +7,19 @@ import (
 	"strings"
 
 	"github.com/easelhq/easel"
-	"github.com/easelhq/easel/internal/processing"
+	"github.com/easelhq/easel/internal/assets"
+	"github.com/easelhq/easel/internal/delivery"
+	"github.com/easelhq/easel/internal/keys"
+	"github.com/easelhq/easel/internal/tasks"
+	"github.com/easelhq/easel/internal/upload"
 )
 
 // Config configures the handler.
 type Config struct {
-	CacheControl   string
+	CacheControl string
+	// MaxUploadBytes bounds what a multipart body is read into memory for
+	// (plus room for the other fields); the upload use case enforces the
+	// limit itself.
 	MaxUploadBytes int64
 }
 
@@ -24,18 +31,18 @@ type Checker struct {
 	Detail string
 }
 
-// Deps are the services the handler serves.
+// Deps are the use cases the handler serves: each handler decodes the
+// request, calls one of their methods, and encodes the result.
 type Deps struct {
-	Assets   *processing.Assets
-	Delivery *processing.Delivery
-	Keys     *processing.Keys
-	Tasks    *processing.Tasks   // nil: no task endpoints
-	Similar  *processing.Similar // nil: no near-duplicate search
-	// AnalyzeUploads analyses uploads unless they say ?analyze=false.
-	AnalyzeUploads bool
-	Ready          []Checker
-	Metrics        *Metrics
-	Log            *slog.Logger
+	Uploads  *upload.Uploads
+	Assets   *assets.Assets
+	Delivery *delivery.Delivery
+	Keys     *keys.Keys
+	Tasks    *tasks.Tasks   // nil: no task endpoints
+	Batches  *tasks.Batches // nil: no batch endpoints
+	Ready    []Checker
+	Metrics  *Metrics
+	Log      *slog.Logger
 }
 
 type server struct {
@@ -51,13 +58,13 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("GET /v1/assets", s.authed(s.listAssets))
 	mux.HandleFunc("GET /v1/assets/{id}", s.authed(s.getAsset))
 	mux.HandleFunc("DELETE /v1/assets/{id}", s.authed(s.deleteAsset))
-	if s.Similar != nil {
-		mux.HandleFunc("GET /v1/assets/{id}/similar", s.authed(s.similarAssets))
-	}
+	mux.HandleFunc("GET /v1/assets/{id}/similar", s.authed(s.similarAssets))
 	if s.Tasks != nil {
 		mux.HandleFunc("POST /v1/assets/{id}/tasks", s.authed(s.createAssetTask))
 		mux.HandleFunc("GET /v1/tasks/{id}", s.authed(s.getTask))
 		mux.HandleFunc("POST /v1/tasks/{id}/retry", s.authed(s.retryTask))
+	}
+	if s.Batches != nil {
 		mux.HandleFunc("POST /v1/batches", s.authed(s.createBatch))
 		mux.HandleFunc("GET /v1/batches/{id}", s.authed(s.getBatch))
 	}

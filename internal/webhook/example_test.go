@@ -31,4 +31,6 @@ func ExampleVerify() {
 func ExampleSign() {
 	secret := []byte("0123456789abcdefghijklmn")
 	fmt.Println(webhook.Sign(secret, "task_1.succeeded", time.Unix(1700000000, 0), []byte(`{}`)))
+	// Output:
+	// v1,3MDtgpn3FTeIVv5njrliNzVyYtKbapCQXKJdBfWDyEk=
 }

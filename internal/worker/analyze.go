@@ -6,21 +6,19 @@ import (
 	"time"
 
 	"github.com/easelhq/easel"
-	"github.com/easelhq/easel/internal/processing"
+	"github.com/easelhq/easel/internal/render"
 	"github.com/easelhq/easel/internal/vision/fingerprint"
 )
 
 // Rasterizer decodes an image as displayed, shrunk to fit within maxSide.
-type Rasterizer interface {
-	Raster(ctx context.Context, data []byte, maxSide int) (pix []byte, w, h int, err error)
-}
+type Rasterizer = render.Rasterizer
 
 // Analyzer processes analyze tasks: faces, perceptual and difference hashes,
 // blurhash and dominant colours, from one shrink-on-load decode. It records
 // the analysis and produces no output.
 type Analyzer struct {
 	Engine   Rasterizer
-	Detector processing.FaceDetector // nil: no face detection
+	Detector render.FaceDetector // nil: no face detection
 	Store    easel.AnalysisStore
 }
 
@@ -40,7 +38,7 @@ func (a Analyzer) Process(ctx context.Context, t easel.Task, asset easel.Asset, 
 
 // Analyze computes the analysis of an asset's original.
 func (a Analyzer) Analyze(ctx context.Context, asset easel.Asset, original []byte) (easel.Analysis, error) {
-	pix, w, h, err := a.Engine.Raster(ctx, original, processing.AnalysisSide)
+	pix, w, h, err := a.Engine.Raster(ctx, original, render.AnalysisSide)
 	if err != nil {
 		return easel.Analysis{}, err
 	}
@@ -50,7 +48,7 @@ func (a Analyzer) Analyze(ctx context.Context, asset easel.Asset, original []byt
 		if err != nil {
 			return easel.Analysis{}, fmt.Errorf("face detection: %w", err)
 		}
-		an.Faces = processing.ScaleFaces(faces, float64(asset.Width)/float64(w), float64(asset.Height)/float64(h))
+		an.Faces = easel.ScaleFaces(faces, float64(asset.Width)/float64(w), float64(asset.Height)/float64(h))
 		an.Detector = a.Detector.Name()
 	}
 	img := fingerprint.RGB{Pix: pix, W: w, H: h}

@@ -1,21 +1,24 @@
 package worker
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/easelhq/easel"
-	"github.com/easelhq/easel/internal/processing"
 	"github.com/easelhq/easel/transform"
 )
+
+// Renderer renders an asset's original with parsed operations.
+// internal/render.Renderer is the real one.
+type Renderer interface {
+	Render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error)
+}
 
 // RenderProcessor renders each of a task's operations, as delivery URLs
 // would: its outputs are stored where the delivery URL of the same
 // operations finds them.
 type RenderProcessor struct {
-	Renderer *processing.Renderer
+	Renderer Renderer
 }
 
 var _ Processor = RenderProcessor{}
@@ -33,11 +36,9 @@ func (p RenderProcessor) Process(ctx context.Context, t easel.Task, a easel.Asse
 			return nil, fmt.Errorf("output %d (%s): %w", i, ops, err)
 		}
 		results = append(results, Result{
-			Ops: ops, Key: processing.VariantKey(a.ID, ops), Data: out.Data,
+			Ops: ops, Key: easel.VariantKey(a.ID, ops), Data: out.Data,
 			Format: string(out.Format), Width: out.Width, Height: out.Height,
 		})
 	}
 	return results, nil
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

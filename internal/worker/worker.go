@@ -1,9 +1,11 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -42,6 +44,45 @@ type Observer interface {
 	TaskEnded(kind string, state easel.TaskState, timings easel.Timings)
 }
 
+// Queue is what the worker needs of the queue (easel.Queue is one).
+type Queue interface {
+	// ConsumeTasks is easel.Queue's: handle runs at most opts.Concurrency
+	// messages at once until ctx is done, then the running ones finish.
+	ConsumeTasks(ctx context.Context, opts easel.ConsumeOptions, handle func(context.Context, easel.TaskMessage, easel.Delivery)) error
+	PublishEvent(ctx context.Context, e easel.Event) error
+	PublishCallback(ctx context.Context, m easel.CallbackMessage) error
+}
+
+// TaskStore is what the worker needs of the task store (easel.TaskStore is one).
+type TaskStore interface {
+	GetTask(ctx context.Context, id string) (easel.Task, error)
+	// UpdateTask is the compare-and-set of easel.TaskStore.
+	UpdateTask(ctx context.Context, t easel.Task, from ...easel.TaskState) (bool, error)
+	AddDeadLetter(ctx context.Context, d easel.DeadLetter) error
+}
+
+// AssetStore finds a task's asset (easel.MetaStore is one).
+type AssetStore interface {
+	GetAsset(ctx context.Context, id string) (easel.Asset, error)
+}
+
+// OutputStore stores outputs (easel.BlobStore is one).
+type OutputStore interface {
+	Put(ctx context.Context, key string, r io.Reader) error
+}
+
+// Deps are the parts a Worker works with.
+type Deps struct {
+	Queue      Queue
+	Tasks      TaskStore
+	Assets     AssetStore
+	Blobs      OutputStore
+	Loader     Loader
+	Processors map[string]Processor // by task kind
+	Observer   Observer             // nil: none
+	Log        *slog.Logger
+}
+
 // Config configures a Worker.
 type Config struct {
 	Concurrency  int
@@ -56,10 +97,10 @@ type Config struct {
 // Worker consumes tasks.
 type Worker struct {
 	cfg        Config
-	queue      easel.Queue
-	meta       easel.MetaStore
-	tasks      easel.TaskStore
-	blobs      easel.BlobStore
+	queue      Queue
+	meta       AssetStore
+	tasks      TaskStore
+	blobs      OutputStore
 	loader     Loader
 	processors map[string]Processor // by task kind
 	log        *slog.Logger
@@ -70,14 +111,19 @@ type Worker struct {
 	hcancel context.CancelFunc
 }
 
-// New returns a Worker running each task kind with its processor. obs may
-// be nil.
-func New(cfg Config, q easel.Queue, meta easel.MetaStore, tasks easel.TaskStore, blobs easel.BlobStore, loader Loader, processors map[string]Processor, obs Observer, log *slog.Logger) *Worker {
+// New returns a Worker running each task kind with its processor.
+func New(cfg Config, deps Deps) *Worker {
 	hctx, hcancel := context.WithCancel(context.Background())
+	obs := deps.Observer
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	return &Worker{cfg: cfg, queue: q, meta: meta, tasks: tasks, blobs: blobs, loader: loader, processors: processors, obs: obs, log: log, hctx: hctx, hcancel: hcancel}
+	log := deps.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Worker{cfg: cfg, queue: deps.Queue, meta: deps.Assets, tasks: deps.Tasks, blobs: deps.Blobs, loader: deps.Loader,
+		processors: deps.Processors, obs: obs, log: log, hctx: hctx, hcancel: hcancel}
 }
 
 type nopObserver struct{}
@@ -209,7 +255,7 @@ func (w *Worker) run(ctx context.Context, t *easel.Task) ([]easel.TaskOutput, st
 	start = time.Now()
 	outputs := make([]easel.TaskOutput, len(results))
 	for i, r := range results {
-		if err := w.blobs.Put(ctx, r.Key, bytesReader(r.Data)); err != nil {
+		if err := w.blobs.Put(ctx, r.Key, bytes.NewReader(r.Data)); err != nil {
 			return nil, stageStore, fmt.Errorf("store output %d: %w", i, err)
 		}
 		outputs[i] = easel.TaskOutput{Ops: r.Ops, Key: r.Key, Format: r.Format, Width: r.Width, Height: r.Height, Bytes: int64(len(r.Data))}

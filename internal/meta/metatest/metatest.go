@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) easel.MetaStore) {
 		{"APIKeyMissing", testAPIKeyMissing},
 		{"APIKeyDuplicate", testAPIKeyDuplicate},
 		{"SigningKeys", testSigningKeys},
+		{"SigningKeysVersion", testSigningKeysVersion},
 		{"AssetCreateGet", testAssetCreateGet},
 		{"AssetMissing", testAssetMissing},
 		{"AssetDuplicate", testAssetDuplicate},
@@ -243,6 +244,33 @@ func testSigningKeys(t *testing.T, s easel.MetaStore) {
 	list, err = s.ListSigningKeys(ctx, easel.NewID())
 	require.NoError(t, err)
 	require.Empty(t, list)
+}
+
+// testSigningKeysVersion checks that the version grows on every creation and
+// revocation, and on nothing else.
+func testSigningKeysVersion(t *testing.T, s easel.MetaStore) {
+	ctx := context.Background()
+	version := func() int64 {
+		t.Helper()
+		v, err := s.SigningKeysVersion(ctx)
+		require.NoError(t, err)
+		return v
+	}
+	v0 := version()
+	require.Equal(t, v0, version(), "reading changes nothing")
+	acme := createTenant(t, s, "acme")
+	k := easel.SigningKey{ID: easel.NewID(), TenantID: acme.ID, Secret: randomBytes(t, 32), CreatedAt: at(1)}
+	require.NoError(t, s.CreateSigningKey(ctx, k))
+	v1 := version()
+	require.Greater(t, v1, v0, "a created key")
+	require.NoError(t, s.RevokeSigningKey(ctx, k.ID, at(2)))
+	v2 := version()
+	require.Greater(t, v2, v1, "a revoked key")
+	require.NoError(t, s.RevokeSigningKey(ctx, k.ID, at(3)))
+	require.Equal(t, v2, version(), "revoking again is no change")
+	_, err := s.ListSigningKeys(ctx, acme.ID)
+	require.NoError(t, err)
+	require.Equal(t, v2, version())
 }
 
 func testAssetCreateGet(t *testing.T, s easel.MetaStore) {

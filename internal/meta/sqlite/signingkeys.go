@@ -89,3 +89,14 @@ func (s *Store) RevokeSigningKey(ctx context.Context, id string, at time.Time) e
 	}
 	return nil
 }
+
+// SigningKeysVersion returns the number of signing keys plus the number of
+// revoked ones. Keys are never deleted nor un-revoked, so it grows on every
+// creation and revocation.
+func (s *Store) SigningKeysVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.read.QueryRowContext(ctx, "SELECT COUNT(*) + COUNT(revoked_at) FROM signing_keys").Scan(&v); err != nil {
+		return 0, fmt.Errorf("sqlite meta: signing keys version: %w", err)
+	}
+	return v, nil
+}

@@ -1,4 +1,4 @@
-package processing
+package delivery
 
 import (
 	"bytes"
@@ -12,11 +12,12 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/render"
 	"github.com/easelhq/easel/transform"
 )
 
-// DeliveryConfig configures on-the-fly rendering of delivery URLs.
-type DeliveryConfig struct {
+// Config configures on-the-fly rendering of delivery URLs.
+type Config struct {
 	AllowUnsigned bool
 	Presets       map[string]transform.Options
 	Timeout       time.Duration // per render, waiting for a slot included
@@ -34,13 +35,29 @@ type Observer interface {
 	Rendered(format transform.Format, took time.Duration, err error)
 }
 
+// Verifier checks URL signatures against the live signing keys.
+// internal/keys.Keys is the real one.
+type Verifier interface {
+	// Verify reports whether sig signs path under one of the tenant's active
+	// keys (any tenant's when tenantID is ""). It must be cheap: it runs on
+	// every request, cached ones included.
+	Verify(ctx context.Context, tenantID, sig, path string) (bool, error)
+}
+
+// Renderer renders an asset's original. internal/render.Renderer is the real one.
+type Renderer interface {
+	LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, error)
+	Render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error)
+}
+
 // Delivery renders delivery URLs: /i/{signature}/{operations}/{asset}[.{ext}].
+// Its one way in is Resolve then Render.
 type Delivery struct {
-	cfg      DeliveryConfig
+	cfg      Config
 	meta     easel.MetaStore
 	blobs    easel.BlobStore
-	renderer *Renderer
-	keys     *Keys
+	renderer Renderer
+	keys     Verifier
 	limiter  *Limiter
 	obs      Observer
 	log      *slog.Logger
@@ -83,8 +100,8 @@ type variantWrite struct {
 	data    []byte
 }
 
-// NewDelivery returns a Delivery. Close stops its background variant writer.
-func NewDelivery(cfg DeliveryConfig, meta easel.MetaStore, blobs easel.BlobStore, renderer *Renderer, keys *Keys, limiter *Limiter, obs Observer, log *slog.Logger) *Delivery {
+// New returns a Delivery. Close stops its background variant writer.
+func New(cfg Config, meta easel.MetaStore, blobs easel.BlobStore, renderer Renderer, keys Verifier, limiter *Limiter, obs Observer, log *slog.Logger) *Delivery {
 	d := &Delivery{
 		cfg: cfg, meta: meta, blobs: blobs, renderer: renderer, keys: keys, limiter: limiter, obs: obs, log: log,
 		cache:  newLRU(cfg.CacheBytes, func(r *Rendered) int64 { return int64(len(r.Data)) + 256 }),
@@ -109,9 +126,20 @@ func (d *Delivery) Forget(assetID string) { d.cache.removePrefix(assetID + "/") 
 // CacheStats reports the memory cache's entries and bytes.
 func (d *Delivery) CacheStats() (entries int, bytes int64) { return d.cache.size() }
 
-// Resolve parses and verifies rawPath, the escaped path after "/i/". It
-// answers from the memory cache when it can, without touching the database.
-func (d *Delivery) Resolve(ctx context.Context, rawPath, accept string) (*Resolved, error) {
+// Request is a delivery request as it arrives.
+type Request struct {
+	// Path is the escaped path after "/i/": {signature}/{operations}/{asset}[.{ext}].
+	Path string
+	// Accept is the request's Accept header, for f_auto.
+	Accept string
+}
+
+// Resolve parses and verifies a request. It answers from the memory cache
+// when it can, without touching the database; a cached answer is still
+// verified against the live signing keys, so a revoked key stops working
+// for cached renders too.
+func (d *Delivery) Resolve(ctx context.Context, req Request) (*Resolved, error) {
+	rawPath, accept := req.Path, req.Accept
 	sig, ops, assetID, ext, err := transform.ParsePath(rawPath)
 	if err != nil {
 		return nil, err
@@ -166,7 +194,7 @@ func (d *Delivery) Resolve(ctx context.Context, rawPath, accept string) (*Resolv
 	res.asset = asset
 	etagSrc := asset.SHA256 + "\x00" + res.opts.String()
 	if o := res.opts.Overlay; o != nil {
-		ov, err := overlayAsset(ctx, d.meta, asset.TenantID, o.AssetID)
+		ov, err := render.OverlayAsset(ctx, d.meta, asset.TenantID, o.AssetID)
 		if err != nil {
 			return nil, err
 		}
@@ -203,12 +231,20 @@ func (d *Delivery) Render(ctx context.Context, res *Resolved) (*Rendered, error)
 }
 
 func (d *Delivery) render(ctx context.Context, res *Resolved) (*Rendered, error) {
+	// A request that missed the cache in Resolve may reach here just after
+	// an identical render finished: use it rather than render again.
+	if hit, ok := d.cache.get(res.key); ok {
+		d.obs.CacheHit("memory")
+		r := *hit
+		r.Layer = "memory"
+		return &r, nil
+	}
 	variantKey := ""
 	if d.cfg.StoreVariants && !res.opts.Original {
-		variantKey = VariantKey(res.asset.ID, res.canonical)
-		if data, err := readBlob(ctx, d.blobs, variantKey); err == nil {
+		variantKey = easel.VariantKey(res.asset.ID, res.canonical)
+		if data, err := render.ReadBlob(ctx, d.blobs, variantKey); err == nil {
 			out := &Rendered{Data: data, ContentType: sniffFormat(data).ContentType(), ETag: res.ETag, Layer: "store", Faces: -1, tenantID: res.asset.TenantID}
-			if NeedsFaces(res.opts) && res.asset.Analysis != nil {
+			if render.NeedsFaces(res.opts) && res.asset.Analysis != nil {
 				out.Faces = len(res.asset.Analysis.Faces)
 			}
 			d.obs.CacheHit("store")
@@ -264,23 +300,4 @@ func (d *Delivery) writeVariants() {
 		}
 		cancel()
 	}
-}
-
-// sniffFormat tells an output format from its first bytes.
-func sniffFormat(b []byte) transform.Format {
-	switch {
-	case len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF:
-		return transform.FormatJPEG
-	case len(b) >= 8 && string(b[:8]) == "\x89PNG\r\n\x1a\n":
-		return transform.FormatPNG
-	case len(b) >= 6 && (string(b[:6]) == "GIF87a" || string(b[:6]) == "GIF89a"):
-		return transform.FormatGIF
-	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
-		return transform.FormatWebP
-	case len(b) >= 12 && string(b[4:8]) == "ftyp" && (string(b[8:12]) == "avif" || string(b[8:12]) == "avis"):
-		return transform.FormatAVIF
-	case len(b) >= 2 && b[0] == 0xFF && b[1] == 0x0A, len(b) >= 12 && string(b[4:12]) == "JXL \r\n\x87\n":
-		return transform.FormatJXL
-	}
-	return transform.FormatNone
 }

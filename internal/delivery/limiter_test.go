@@ -1,4 +1,4 @@
-package processing
+package delivery
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package processing
+package keys
 
 import (
 	"context"
@@ -11,29 +11,57 @@ import (
 	"time"
 
 	"github.com/easelhq/easel"
-	"github.com/easelhq/easel/internal/webhook"
 	"github.com/easelhq/easel/transform"
 )
 
 // APIKeyPrefix starts every API key secret, so leaked keys are easy to spot.
 const APIKeyPrefix = "ek_"
 
+// Config configures Keys.
+type Config struct {
+	// Refresh is how often Run reads the store's signing keys version: a key
+	// revoked on another node stops verifying within Refresh (plus one
+	// reload). Zero means DefaultRefresh.
+	Refresh time.Duration
+	// NewWebhookSecret makes a callback signing secret and
+	// FormatWebhookSecret shows one (internal/webhook's NewSecret and
+	// FormatSecret). Without them, the tenants get no webhook secrets.
+	NewWebhookSecret    func() ([]byte, error)
+	FormatWebhookSecret func([]byte) string
+}
+
+// DefaultRefresh is Config.Refresh when it is zero.
+const DefaultRefresh = 5 * time.Second
+
 // Keys manages tenants, API keys and URL signing keys. Signing keys are kept
-// in memory and reloaded when a signature fails to verify (at most once a
-// second), so keys created by `easel key create` while the server runs work
-// at once.
+// in memory: verifying a signature reads no database. They are reloaded
+//   - at once on this node when it creates or revokes a key;
+//   - within Config.Refresh on every node running Run, which reads the
+//     store's SigningKeysVersion and reloads when it changed;
+//   - when a signature fails to verify (at most once a second), so keys
+//     created by `easel key create` while the server runs work at once.
 type Keys struct {
 	meta easel.MetaStore
+	cfg  Config
 
 	mu         sync.RWMutex
-	signing    map[string][][]byte // tenant ID → active secrets, newest first
+	signing    map[string][]signingKey // tenant ID → active keys, newest first
+	version    int64                   // the store's SigningKeysVersion when signing was read
 	loadedAt   time.Time
 	refreshing sync.Mutex
 }
 
-// NewKeys returns a Keys over meta.
-func NewKeys(meta easel.MetaStore) *Keys {
-	return &Keys{meta: meta}
+type signingKey struct {
+	id     string
+	secret []byte
+}
+
+// New returns a Keys over meta.
+func New(meta easel.MetaStore, cfg Config) *Keys {
+	if cfg.Refresh <= 0 {
+		cfg.Refresh = DefaultRefresh
+	}
+	return &Keys{meta: meta, cfg: cfg}
 }
 
 // Bootstrap creates the default tenant with one API key and one signing key
@@ -45,7 +73,7 @@ func (k *Keys) Bootstrap(ctx context.Context) (apiKey string, err error) {
 	if err != nil {
 		return "", err
 	}
-	if ts, ok := k.meta.(easel.TaskStore); ok {
+	if ts, ok := k.meta.(easel.TaskStore); ok && k.cfg.NewWebhookSecret != nil {
 		defer func() {
 			if err == nil {
 				err = k.ensureWebhookSecrets(ctx, ts)
@@ -90,30 +118,30 @@ func (k *Keys) ensureWebhookSecrets(ctx context.Context, ts easel.TaskStore) err
 // returns it as whsec_... . Receivers must switch to it.
 func (k *Keys) RotateWebhookSecret(ctx context.Context, tenantID string) (string, error) {
 	ts, ok := k.meta.(easel.TaskStore)
-	if !ok {
+	if !ok || k.cfg.NewWebhookSecret == nil || k.cfg.FormatWebhookSecret == nil {
 		return "", easel.Errorf(easel.CodeInternal, "this metadata store keeps no webhook secrets")
 	}
-	secret, err := webhook.NewSecret()
+	secret, err := k.cfg.NewWebhookSecret()
 	if err != nil {
 		return "", err
 	}
 	if err := ts.SetWebhookSecret(ctx, tenantID, secret); err != nil {
 		return "", err
 	}
-	return webhook.FormatSecret(secret), nil
+	return k.cfg.FormatWebhookSecret(secret), nil
 }
 
 // WebhookSecret returns the tenant's callback signing secret as whsec_... .
 func (k *Keys) WebhookSecret(ctx context.Context, tenantID string) (string, error) {
 	ts, ok := k.meta.(easel.TaskStore)
-	if !ok {
+	if !ok || k.cfg.FormatWebhookSecret == nil {
 		return "", easel.Errorf(easel.CodeInternal, "this metadata store keeps no webhook secrets")
 	}
 	secret, err := ts.WebhookSecret(ctx, tenantID)
 	if err != nil {
 		return "", err
 	}
-	return webhook.FormatSecret(secret), nil
+	return k.cfg.FormatWebhookSecret(secret), nil
 }
 
 // DefaultTenant returns the oldest tenant.
@@ -206,11 +234,12 @@ func (k *Keys) SignPath(ctx context.Context, tenantID, ops, assetID, ext string)
 	if len(keys) == 0 {
 		return "", easel.Errorf(easel.CodeNotFound, "tenant %s has no active signing key", tenantID)
 	}
-	return transform.SignedPath(keys[0], ops, assetID, ext), nil
+	return transform.SignedPath(keys[0].secret, ops, assetID, ext), nil
 }
 
 // Verify reports whether sig signs path under one of the tenant's active
-// keys. tenantID "" checks every tenant's keys.
+// keys. tenantID "" checks every tenant's keys. It reads the database only
+// when the signature matches no key held in memory, at most once a second.
 func (k *Keys) Verify(ctx context.Context, tenantID, sig, path string) (bool, error) {
 	if ok := k.verifyLoaded(tenantID, sig, path); ok {
 		return true, nil
@@ -231,17 +260,26 @@ func (k *Keys) verifyLoaded(tenantID, sig, path string) bool {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	if tenantID != "" {
-		return transform.Verify(k.signing[tenantID], sig, path)
+		return verifyAny(k.signing[tenantID], sig, path)
 	}
 	for _, keys := range k.signing {
-		if transform.Verify(keys, sig, path) {
+		if verifyAny(keys, sig, path) {
 			return true
 		}
 	}
 	return false
 }
 
-func (k *Keys) tenantKeys(ctx context.Context, tenantID string) ([][]byte, error) {
+func verifyAny(keys []signingKey, sig, path string) bool {
+	for _, sk := range keys {
+		if transform.Verify([][]byte{sk.secret}, sig, path) {
+			return true
+		}
+	}
+	return false
+}
+
+func (k *Keys) tenantKeys(ctx context.Context, tenantID string) ([]signingKey, error) {
 	k.mu.RLock()
 	keys, ok := k.signing[tenantID]
 	k.mu.RUnlock()
@@ -269,30 +307,37 @@ func (k *Keys) reload(ctx context.Context) error {
 	if done {
 		return nil
 	}
+	// The version is read first: a change made while the keys are listed
+	// leaves an older version behind, and the next refresh reloads again.
+	version, err := k.meta.SigningKeysVersion(ctx)
+	if err != nil {
+		return err
+	}
 	tenants, err := k.meta.ListTenants(ctx)
 	if err != nil {
 		return err
 	}
-	signing := make(map[string][][]byte, len(tenants))
+	signing := make(map[string][]signingKey, len(tenants))
 	for _, t := range tenants {
 		sks, err := k.meta.ListSigningKeys(ctx, t.ID)
 		if err != nil {
 			return err
 		}
-		var active [][]byte
+		var active []signingKey
 		for i := len(sks) - 1; i >= 0; i-- { // newest first
 			if sks[i].RevokedAt == nil {
-				active = append(active, sks[i].Secret)
+				active = append(active, signingKey{id: sks[i].ID, secret: sks[i].Secret})
 			}
 		}
 		signing[t.ID] = active
 	}
 	k.mu.Lock()
-	k.signing, k.loadedAt = signing, time.Now()
+	k.signing, k.version, k.loadedAt = signing, version, time.Now()
 	k.mu.Unlock()
 	return nil
 }
 
+// invalidate forgets the keys held in memory: the next use reloads them.
 func (k *Keys) invalidate() {
 	k.mu.Lock()
 	k.signing, k.loadedAt = nil, time.Time{}

@@ -1,10 +1,8 @@
-package processing
+package render
 
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 
@@ -31,8 +29,8 @@ type Renderer struct {
 // photos up to 16 MP.
 const AnalysisSide = 512
 
-// NewRenderer returns a Renderer. detector may be nil.
-func NewRenderer(meta easel.MetaStore, blobs easel.BlobStore, engine Engine, detector FaceDetector, plan transform.PlanConfig, maxOutputBytes int) *Renderer {
+// New returns a Renderer. detector may be nil.
+func New(meta easel.MetaStore, blobs easel.BlobStore, engine Engine, detector FaceDetector, plan transform.PlanConfig, maxOutputBytes int) *Renderer {
 	return &Renderer{meta: meta, blobs: blobs, engine: engine, detector: detector, plan: plan, maxOutputBytes: maxOutputBytes}
 }
 
@@ -58,35 +56,12 @@ func (r *Renderer) Faces(ctx context.Context, a easel.Asset, original []byte) ([
 	if err != nil {
 		return nil, err
 	}
-	return ScaleFaces(faces, float64(a.Width)/float64(w), float64(a.Height)/float64(h)), nil
-}
-
-// ScaleFaces maps faces found on a raster to displayed pixels.
-func ScaleFaces(faces []easel.Face, sx, sy float64) []easel.Face {
-	out := make([]easel.Face, len(faces))
-	p := func(q easel.Point) easel.Point { return easel.Point{X: q.X * sx, Y: q.Y * sy} }
-	for i, f := range faces {
-		out[i] = easel.Face{
-			Box:        easel.Box{X: f.Box.X * sx, Y: f.Box.Y * sy, W: f.Box.W * sx, H: f.Box.H * sy},
-			Confidence: f.Confidence,
-			RightEye:   p(f.RightEye), LeftEye: p(f.LeftEye), Nose: p(f.Nose),
-			Mouth: p(f.Mouth), RightEar: p(f.RightEar), LeftEar: p(f.LeftEar),
-		}
-	}
-	return out
-}
-
-// VariantKey is the blob key of the rendering of an asset with canonical
-// operations (formats resolved): the second cache layer of delivery, and
-// where task outputs are stored.
-func VariantKey(assetID, canonicalOps string) string {
-	sum := sha256.Sum256([]byte(assetID + "/" + canonicalOps))
-	return easel.VariantPrefix(assetID) + hex.EncodeToString(sum[:16])
+	return easel.ScaleFaces(faces, float64(a.Width)/float64(w), float64(a.Height)/float64(h)), nil
 }
 
 // LoadOriginal reads the asset's original bytes.
 func (r *Renderer) LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, error) {
-	data, err := readBlob(ctx, r.blobs, easel.OriginalKey(a.SHA256))
+	data, err := ReadBlob(ctx, r.blobs, easel.OriginalKey(a.SHA256))
 	if err != nil {
 		return nil, fmt.Errorf("load original of %s: %w", a.ID, err)
 	}
@@ -119,11 +94,11 @@ func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, o
 	}
 	var overlay []byte
 	if plan.Overlay != nil {
-		ov, err := overlayAsset(ctx, r.meta, a.TenantID, plan.Overlay.AssetID)
+		ov, err := OverlayAsset(ctx, r.meta, a.TenantID, plan.Overlay.AssetID)
 		if err != nil {
 			return transform.Output{}, err
 		}
-		if overlay, err = readBlob(ctx, r.blobs, easel.OriginalKey(ov.SHA256)); err != nil {
+		if overlay, err = ReadBlob(ctx, r.blobs, easel.OriginalKey(ov.SHA256)); err != nil {
 			return transform.Output{}, fmt.Errorf("render %s: load overlay: %w", a.ID, err)
 		}
 	}
@@ -141,8 +116,8 @@ func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, o
 	return out, nil
 }
 
-// overlayAsset returns the l_ asset, which must belong to the tenant.
-func overlayAsset(ctx context.Context, meta easel.MetaStore, tenantID, id string) (easel.Asset, error) {
+// OverlayAsset returns the l_ asset, which must belong to the tenant.
+func OverlayAsset(ctx context.Context, meta easel.MetaStore, tenantID, id string) (easel.Asset, error) {
 	ov, err := meta.GetAsset(ctx, id)
 	if easel.IsNotFound(err) || err == nil && ov.TenantID != tenantID {
 		return easel.Asset{}, easel.Errorf(easel.CodeInvalidArgument, "l_%s: overlay asset not found", id)
@@ -150,8 +125,8 @@ func overlayAsset(ctx context.Context, meta easel.MetaStore, tenantID, id string
 	return ov, err
 }
 
-// readBlob reads a whole blob, sized up front when the store can tell.
-func readBlob(ctx context.Context, blobs easel.BlobStore, key string) ([]byte, error) {
+// ReadBlob reads a whole blob, sized up front when the store can tell.
+func ReadBlob(ctx context.Context, blobs easel.BlobStore, key string) ([]byte, error) {
 	rc, err := blobs.Get(ctx, key)
 	if err != nil {
 		return nil, err

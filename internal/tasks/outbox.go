@@ -1,0 +1,69 @@
+package tasks
+
+import (
+	"context"
+	"time"
+
+	"github.com/easelhq/easel"
+)
+
+// publish puts an accepted task on the queue and marks it queued. A failure
+// leaves it accepted for the outbox relay.
+func (s *Tasks) publish(ctx context.Context, t *easel.Task) {
+	msg := easel.TaskMessage{TaskID: t.ID, TenantID: t.TenantID, Kind: t.Kind, Region: t.Region, MessageID: t.MessageID()}
+	if err := s.queue.PublishTask(ctx, msg); err != nil {
+		s.log.Warn("task not published; the outbox relay will retry", "task", t.ID, "err", err)
+		return
+	}
+	queued := *t
+	queued.State, queued.UpdatedAt = easel.TaskQueued, time.Now().UTC()
+	ok, err := s.tasks.UpdateTask(ctx, queued, easel.TaskAccepted)
+	if err != nil {
+		s.log.Warn("task published but not marked queued", "task", t.ID, "err", err)
+		return
+	}
+	if ok {
+		*t = queued // the store recorded the queued event with the update (the event outbox)
+	}
+}
+
+// RunOutbox republishes tasks left in accepted (the queue was down when they
+// were submitted) every OutboxInterval until ctx is done.
+func (s *Tasks) RunOutbox(ctx context.Context) {
+	tick := time.NewTicker(s.cfg.OutboxInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		s.relay(ctx)
+	}
+}
+
+// relay publishes the accepted tasks old enough, 500 at a time.
+func (s *Tasks) relay(ctx context.Context) {
+	for {
+		pending, err := s.tasks.ListTasks(ctx, easel.TaskAccepted, time.Now().Add(-s.cfg.OutboxMinAge), 500)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("outbox: listing accepted tasks failed", "err", err)
+			}
+			return
+		}
+		published := 0
+		for i := range pending {
+			s.publish(ctx, &pending[i])
+			if pending[i].State == easel.TaskQueued {
+				published++
+			}
+		}
+		if published > 0 {
+			s.log.Info("outbox: republished accepted tasks", "tasks", published)
+		}
+		if len(pending) < 500 || published == 0 {
+			return
+		}
+	}
+}

@@ -1,0 +1,226 @@
+package tasks
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/transform"
+)
+
+// Config configures task submission.
+type Config struct {
+	Presets  map[string]transform.Options
+	MaxOps   int // outputs per task; 0 means 20
+	MaxBatch int // items per batch; 0 means 1000
+	// CheckCallbackURL refuses callback URLs the server must not call
+	// (internal/webhook.CheckURL with the callbacks settings). Required.
+	CheckCallbackURL func(rawURL string) error
+	OutboxInterval   time.Duration
+	OutboxMinAge     time.Duration
+}
+
+// MaxWait bounds how long a submission may wait for its task.
+const MaxWait = 60 * time.Second
+
+// Signer signs the delivery paths of task outputs. internal/keys.Keys is the
+// real one.
+type Signer interface {
+	// SignPath returns the signed delivery path of ops on assetID, signed
+	// with the tenant's newest active key.
+	SignPath(ctx context.Context, tenantID, ops, assetID, ext string) (string, error)
+}
+
+// Tasks submits tasks and answers about them. A task is committed in state
+// accepted before it is published (the outbox): when the queue is down the
+// submission still succeeds, and RunOutbox publishes it later.
+type Tasks struct {
+	cfg    Config
+	meta   easel.MetaStore
+	tasks  easel.TaskStore
+	queue  easel.Queue
+	signer Signer
+	log    *slog.Logger
+}
+
+// New returns a Tasks service.
+func New(cfg Config, meta easel.MetaStore, tasks easel.TaskStore, queue easel.Queue, signer Signer, log *slog.Logger) *Tasks {
+	if cfg.MaxOps <= 0 {
+		cfg.MaxOps = 20
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 1000
+	}
+	if cfg.CheckCallbackURL == nil {
+		cfg.CheckCallbackURL = func(string) error {
+			return easel.Errorf(easel.CodeInvalidArgument, "callback_url: this server makes no callbacks")
+		}
+	}
+	return &Tasks{cfg: cfg, meta: meta, tasks: tasks, queue: queue, signer: signer, log: log}
+}
+
+// SubmitRequest asks for one task.
+type SubmitRequest struct {
+	Task Request
+	// Wait holds the answer until the task is final or Wait has passed
+	// (at most MaxWait); 0 answers at once.
+	Wait time.Duration
+}
+
+// Submit validates the request, creates the task and publishes it. The
+// asset must belong to the tenant. The view's state tells whether the task
+// finished within the wait.
+func (s *Tasks) Submit(ctx context.Context, tenantID string, req SubmitRequest) (View, error) {
+	spec, err := s.Validate(req.Task)
+	if err != nil {
+		return View{}, err
+	}
+	return s.SubmitSpec(ctx, tenantID, req.Task.AssetID, spec, req.Wait)
+}
+
+// SubmitSpec is Submit for a request validated already (an upload validates
+// its operations before it stores the original).
+func (s *Tasks) SubmitSpec(ctx context.Context, tenantID, assetID string, spec Spec, wait time.Duration) (View, error) {
+	if wait < 0 || wait > MaxWait {
+		return View{}, easel.Errorf(easel.CodeInvalidArgument, "wait must be a duration up to %s, such as 10s", MaxWait)
+	}
+	_, tasks, err := s.create(ctx, tenantID, []string{assetID}, []Spec{spec}, false)
+	if err != nil {
+		return View{}, err
+	}
+	t := tasks[0]
+	if wait > 0 && !t.State.Final() {
+		if t, err = s.wait(ctx, tenantID, t.ID, wait); err != nil {
+			return View{}, err
+		}
+	}
+	return s.View(ctx, t), nil
+}
+
+// create stores one task per spec (in a batch when batch is true) and
+// publishes them. Every asset must belong to the tenant.
+func (s *Tasks) create(ctx context.Context, tenantID string, assetIDs []string, specs []Spec, batch bool) (*easel.Batch, []easel.Task, error) {
+	now := time.Now().UTC()
+	var b *easel.Batch
+	if batch {
+		b = &easel.Batch{ID: easel.NewID(), TenantID: tenantID, Total: len(specs), CreatedAt: now}
+	}
+	tasks := make([]easel.Task, len(specs))
+	seen := make(map[string]bool)
+	for i, spec := range specs {
+		assetID := assetIDs[i]
+		if !seen[assetID] {
+			a, err := s.meta.GetAsset(ctx, assetID)
+			if easel.IsNotFound(err) || err == nil && a.TenantID != tenantID {
+				return nil, nil, prefixItem(batch, i, easel.Errorf(easel.CodeNotFound, "asset %q not found", assetID))
+			}
+			if err != nil {
+				return nil, nil, err
+			}
+			seen[assetID] = true
+		}
+		tasks[i] = easel.Task{
+			ID: easel.NewID(), TenantID: tenantID, AssetID: assetID, Kind: easel.TaskRender, Ops: spec.ops,
+			State: easel.TaskAccepted, CallbackURL: spec.callbackURL, Region: spec.region, CreatedAt: now, UpdatedAt: now,
+		}
+		if b != nil {
+			tasks[i].BatchID = b.ID
+		}
+	}
+	if err := s.tasks.CreateTasks(ctx, b, tasks); err != nil {
+		return nil, nil, err
+	}
+	for i := range tasks {
+		s.publish(ctx, &tasks[i])
+	}
+	return b, tasks, nil
+}
+
+// SubmitAnalysis queues the analysis of an asset (faces, hashes, colours).
+func (s *Tasks) SubmitAnalysis(ctx context.Context, a easel.Asset) (easel.Task, error) {
+	now := time.Now().UTC()
+	t := easel.Task{ID: easel.NewID(), TenantID: a.TenantID, AssetID: a.ID, Kind: easel.TaskAnalyze, Ops: []string{},
+		State: easel.TaskAccepted, CreatedAt: now, UpdatedAt: now}
+	if err := s.tasks.CreateTasks(ctx, nil, []easel.Task{t}); err != nil {
+		return t, err
+	}
+	s.publish(ctx, &t)
+	return t, nil
+}
+
+func prefixItem(batch bool, i int, err error) error {
+	if !batch {
+		return err
+	}
+	return easel.Errorf(easel.ErrorCode(err), "items[%d]: %s", i, easel.ErrorMessage(err))
+}
+
+// Get returns the view of the tenant's task.
+func (s *Tasks) Get(ctx context.Context, tenantID, id string) (View, error) {
+	t, err := s.get(ctx, tenantID, id)
+	if err != nil {
+		return View{}, err
+	}
+	return s.View(ctx, t), nil
+}
+
+func (s *Tasks) get(ctx context.Context, tenantID, id string) (easel.Task, error) {
+	t, err := s.tasks.GetTask(ctx, id)
+	if easel.IsNotFound(err) || err == nil && t.TenantID != tenantID {
+		return easel.Task{}, easel.Errorf(easel.CodeNotFound, "task %q not found", id)
+	}
+	return t, err
+}
+
+// Retry puts a dead task back on the queue as a new generation, with its
+// attempts counted afresh.
+func (s *Tasks) Retry(ctx context.Context, tenantID, id string) (View, error) {
+	t, err := s.get(ctx, tenantID, id)
+	if err != nil {
+		return View{}, err
+	}
+	if t.State != easel.TaskDead {
+		return View{}, easel.Errorf(easel.CodeInvalidArgument, "task %s is %s; only a dead task can be retried", id, t.State)
+	}
+	t.State, t.Attempts, t.Error, t.FinishedAt = easel.TaskAccepted, 0, nil, nil
+	t.Generation++
+	t.UpdatedAt = time.Now().UTC()
+	ok, err := s.tasks.UpdateTask(ctx, t, easel.TaskDead)
+	if err != nil {
+		return View{}, err
+	}
+	if !ok {
+		return View{}, easel.Errorf(easel.CodeInvalidArgument, "task %s changed meanwhile; try again", id)
+	}
+	s.publish(ctx, &t)
+	return s.View(ctx, t), nil
+}
+
+// wait returns the task once it is final or when d has passed, whichever
+// comes first; the caller tells which by the task's state.
+func (s *Tasks) wait(ctx context.Context, tenantID, id string, d time.Duration) (easel.Task, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	events, unsubscribe, err := s.queue.SubscribeEvents(ctx, tenantID, id)
+	if err != nil {
+		s.log.Debug("wait without events; polling", "task", id, "err", err)
+		events = nil
+	} else {
+		defer unsubscribe()
+	}
+	poll := time.NewTicker(time.Second) // events may be lost on a reconnect
+	defer poll.Stop()
+	for {
+		t, err := s.get(context.WithoutCancel(ctx), tenantID, id)
+		if err != nil || t.State.Final() {
+			return t, err
+		}
+		select {
+		case <-ctx.Done():
+			return t, nil
+		case <-events:
+		case <-poll.C:
+		}
+	}
+}
