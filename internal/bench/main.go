@@ -27,10 +27,10 @@ import (
 var (
 	binFlag     = flag.String("bin", "bin/easel", "easel binary")
 	testdata    = flag.String("testdata", "../shared/testdata", "shared test image corpus")
-	writeFlag   = flag.String("write", "", "markdown file whose section to replace (between <!-- bench:start --> and <!-- bench:end -->, or bench-vision for --suite vision)")
-	durationArg = flag.Duration("duration", 10*time.Second, "duration of each wrk run")
-	quick       = flag.Bool("quick", false, "fewer repetitions, for a smoke run")
-	suite       = flag.String("suite", "all", "what to measure: render, tasks, all (these two), or vision")
+	writeFlag   = flag.String("write", "", "markdown file whose section to replace (between <!-- bench:start --> and <!-- bench:end -->, or bench-vision / bench-peers for --suite vision / peers)")
+	durationArg = flag.Duration("duration", 10*time.Second, "duration of each wrk run (of each round, for --suite peers)")
+	quick       = flag.Bool("quick", false, "fewer repetitions and 3 s wrk runs unless --duration is given, for a smoke run")
+	suite       = flag.String("suite", "all", "what to measure: render, tasks, all (these two), vision, or peers (easel against sharp, vipsthumbnail and nginx)")
 )
 
 // photos are the three real photos of the comparison: about 4, 13 and 16 MP.
@@ -59,6 +59,9 @@ var workloads = []workload{
 
 func main() {
 	flag.Parse()
+	if *quick && !flagSet("duration") {
+		*durationArg = 3 * time.Second
+	}
 	if *quick {
 		for i := range workloads {
 			workloads[i].reps = max(2, workloads[i].reps/4)
@@ -72,8 +75,8 @@ func main() {
 	fmt.Print(out.String())
 	if *writeFlag != "" {
 		section := "bench"
-		if *suite == "vision" {
-			section = "bench-vision"
+		if *suite == "vision" || *suite == "peers" {
+			section = "bench-" + *suite
 		}
 		if err := replaceSection(*writeFlag, section, out.String()); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -93,6 +96,9 @@ func run(out *strings.Builder) error {
 		runtime.GOARCH, runtime.NumCPU(), cpuModel(), vipsVersion())
 	if *suite == "vision" {
 		return runVision(ctx, out)
+	}
+	if *suite == "peers" {
+		return runPeers(ctx, out)
 	}
 	if *suite == "tasks" || *suite == "all" {
 		if err := runTasks(ctx, out); err != nil {
@@ -199,6 +205,13 @@ func run(out *strings.Builder) error {
 	}
 	fmt.Fprintf(out, "| %.0f | %.2f | %.2f | %d |\n", r.rps, r.p50, r.p99, cached.peakRSS()>>20)
 	return nil
+}
+
+// flagSet reports whether the named flag was given on the command line.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
