@@ -69,6 +69,7 @@ func main() {
 	}
 	var out strings.Builder
 	if err := run(&out); err != nil {
+		fmt.Print(out.String()) // what was measured before the failure
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -253,7 +254,9 @@ func startServer(ctx context.Context, env ...string) (*server, error) {
 		}
 	}
 	if s.base == "" {
-		cmd.Process.Kill()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		os.RemoveAll(data)
 		return nil, fmt.Errorf("server did not start")
 	}
 	go io.Copy(io.Discard, stdout)

@@ -34,6 +34,9 @@ func peerCached(ctx context.Context, out *strings.Builder, in *benchInputs) erro
 		return err
 	}
 	defer os.RemoveAll(root)
+	if err := os.Chmod(root, 0o755); err != nil { // nginx workers run as nobody
+		return err
+	}
 	if err := os.WriteFile(filepath.Join(root, "thumb.jpg"), body, 0o644); err != nil {
 		return err
 	}

@@ -147,6 +147,9 @@ func runPeers(ctx context.Context, out *strings.Builder) error {
 		"the server's process tree (utime+stime from /proc), peak RSS the tree's resident memory polled every 50 ms.\n\n",
 		sharpVersion, nodeVersion(), nginxVersion(), *durationArg, *rounds)
 	fmt.Fprintf(out, "Inputs: %s\n\n", note)
+	if *quick {
+		fmt.Fprintf(out, "**Smoke run** (`--quick`: %s rounds): it proves the suite works; its figures are not to be quoted.\n\n", *durationArg)
+	}
 
 	// Phase 1: a fresh upload, no levels.
 	if err := peerPhase(ctx, out, inputs, false); err != nil {
