@@ -100,6 +100,15 @@ func mean(v []float64) float64 {
 	return s / float64(len(v))
 }
 
+// ratio formats a/b, or n/a when either side measured nothing (a round too
+// short for one render to finish).
+func ratio(a, b float64) string {
+	if a <= 0 || b <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
 func (r *peerRow) cpuPerRequest() float64 {
 	if r.requests == 0 {
 		return 0
@@ -111,6 +120,10 @@ func (r *peerRow) markdown(scenario string) string {
 	rps := make([]string, len(r.rps))
 	for i, v := range r.rps {
 		rps[i] = fmt.Sprintf("%.1f", v)
+	}
+	if r.requests == 0 {
+		return fmt.Sprintf("| %s | %s | 0 (no response within a round) | — | — | — | %d | %d | %d | %s |\n", scenario, r.peer,
+			r.peakRSS>>20, r.bytes, r.errors, r.note)
 	}
 	return fmt.Sprintf("| %s | %s | %.1f (%s) | %.1f | %.1f | %.2f | %d | %d | %d | %s |\n", scenario, r.peer, mean(r.rps),
 		strings.Join(rps, ", "), mean(r.p50), mean(r.p99), r.cpuPerRequest(), r.peakRSS>>20, r.bytes, r.errors, r.note)
@@ -260,9 +273,9 @@ func peerPhase(ctx context.Context, out *strings.Builder, in *benchInputs, withL
 		for _, r := range rows {
 			out.WriteString(r.markdown(sc.String()))
 		}
-		summary = append(summary, fmt.Sprintf("| %s | %.2f× | %.2f× | %.2f× | %.2f× |\n", sc,
-			mean(rows[0].rps)/mean(rows[1].rps), rows[0].cpuPerRequest()/rows[1].cpuPerRequest(),
-			float64(rows[0].peakRSS)/float64(max(1, rows[1].peakRSS)), float64(rows[0].bytes)/float64(rows[1].bytes)))
+		summary = append(summary, fmt.Sprintf("| %s | %s | %s | %s | %s |\n", sc,
+			ratio(mean(rows[0].rps), mean(rows[1].rps)), ratio(rows[0].cpuPerRequest(), rows[1].cpuPerRequest()),
+			ratio(float64(rows[0].peakRSS), float64(rows[1].peakRSS)), ratio(float64(rows[0].bytes), float64(rows[1].bytes))))
 	}
 	if withLevels {
 		n, _ := es.levels(ids["4 MP"])
