@@ -85,7 +85,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("X-HTTP-Method-Override")
 	}
 	if r.Method == http.MethodOptions {
-		h.tusd.ServeHTTP(w, r)
+		h.tusd.ServeHTTP(&response{ResponseWriter: w, req: r, st: &reqState{}, writeError: h.cfg.WriteError}, r)
 		return
 	}
 	tenant, maxBytes, err := h.auth(r)
