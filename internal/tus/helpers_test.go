@@ -193,19 +193,25 @@ func (b *bundle) cutPatch(loc, tenant string, offset, length, send int64, body i
 	require.NoError(b.t, err)
 }
 
-// waitOffset polls HEAD until the upload reaches want (a cut PATCH is
-// still being stored for a moment after the connection closed).
+// waitOffset waits until the stored record of the upload reaches want (a
+// cut PATCH is still being stored for a moment after the connection
+// closed), then checks HEAD says so. It polls the record, not HEAD: tusd
+// lets a new request on an upload interrupt the one in progress, which is
+// what a resuming client wants but would cut the stored bytes short here.
 func (b *bundle) waitOffset(loc, tenant string, want int64) {
 	b.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	id := loc[strings.LastIndex(loc, "/")+1:]
+	deadline := time.Now().Add(30 * time.Second)
 	for {
-		got := b.offset(loc, tenant)
-		if got == want {
-			return
+		rec, err := b.h.store.loadRecord(context.Background(), id)
+		require.NoError(b.t, err)
+		if rec.Offset == want {
+			break
 		}
-		require.True(b.t, time.Now().Before(deadline), "offset %d, want %d", got, want)
+		require.True(b.t, time.Now().Before(deadline), "offset %d, want %d", rec.Offset, want)
 		time.Sleep(50 * time.Millisecond)
 	}
+	require.Equal(b.t, want, b.offset(loc, tenant))
 }
 
 // prng is a seeded stream of pseudo-random bytes: the same seed gives the
