@@ -27,6 +27,7 @@ type Handler struct {
 	complete CompleteFunc
 	auth     AuthFunc
 	tusd     http.Handler
+	locks    *heldLocker
 	log      *slog.Logger
 
 	mu      sync.Mutex
@@ -55,7 +56,8 @@ func New(cfg Config, blobs easel.BlobStore, complete CompleteFunc, auth AuthFunc
 	composer := handler.NewStoreComposer()
 	composer.UseCore(h.store)
 	composer.UseTerminater(h.store)
-	memorylocker.New().UseIn(composer)
+	h.locks = newHeldLocker(memorylocker.New())
+	composer.UseLocker(h.locks)
 	cors := handler.DefaultCorsConfig
 	cors.ExposeHeaders += ", Upload-Expires, Easel-Asset-Id"
 	t, err := handler.NewHandler(handler.Config{

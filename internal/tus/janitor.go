@@ -55,7 +55,8 @@ func (h *Handler) Stop() {
 
 // Sweep deletes up to Config.JanitorBatch expired uploads, and parts left
 // without a record for longer than Config.Expiry, and reports how many
-// uploads it deleted.
+// uploads it deleted. An upload a request of this process holds (a PATCH
+// outlasting the expiry) is left for a later pass.
 func (h *Handler) Sweep(ctx context.Context) (int, error) {
 	type seen struct {
 		hasInfo bool
@@ -101,7 +102,7 @@ func (h *Handler) Sweep(ctx context.Context) (int, error) {
 			}
 			expired = !now.Before(rec.ExpiresAt)
 		}
-		if !expired {
+		if !expired || h.locks.isHeld(id) {
 			continue
 		}
 		if err := h.store.deleteUpload(ctx, id); err != nil {

@@ -278,3 +278,28 @@ func TestOptionsAdvertisesExpiration(t *testing.T) {
 	require.Contains(t, resp.Header.Get("Tus-Extension"), "termination")
 	require.Equal(t, fmt.Sprint(300<<20), resp.Header.Get("Tus-Max-Size"))
 }
+
+func TestJanitorLeavesUploadInProgress(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Expiry, cfg.MinRate = time.Second, 0
+	b := setup(t, fsStore(t), cfg)
+	loc := b.create("a", 1000)
+	conn := rawPatch(t, loc, 0, 1000)
+	_, err := conn.Write(make([]byte, 100))
+	require.NoError(t, err)
+	time.Sleep(1500 * time.Millisecond) // the record has expired; the PATCH still runs
+	n, err := b.h.Sweep(context.Background())
+	require.NoError(t, err)
+	require.Zero(t, n)
+	require.NoError(t, conn.Close())
+	b.waitOffset(loc, "a", 100) // the PATCH's bytes were kept and renewed the expiry
+	n, err = b.h.Sweep(context.Background())
+	require.NoError(t, err)
+	require.Zero(t, n)
+	time.Sleep(1100 * time.Millisecond)
+	n, err = b.h.Sweep(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Empty(t, b.uploadKeys(loc))
+}
