@@ -32,6 +32,9 @@ type Config struct {
 	JanitorInterval time.Duration
 	// JanitorBatch is the most uploads the janitor deletes in one pass.
 	JanitorBatch int
+	// RespectForwardedHeaders builds the Location of a new upload from
+	// X-Forwarded-Host/-Proto and Forwarded (behind a trusted proxy only).
+	RespectForwardedHeaders bool
 	// WriteError writes err as the project's JSON error response (the lead
 	// wires httpapi's error writer here: only httpapi maps codes to
 	// statuses). Required.
@@ -87,8 +90,11 @@ type AuthFunc func(r *http.Request) (tenant string, maxBytes int64, err error)
 
 // CompleteFunc is the upload use case's door: it receives a finished upload
 // of tenant, reads it through up.Open, and returns the ID of the asset it
-// made. Its error is sent to the client through Config.WriteError, and the
-// upload is then deleted.
+// made. ctx carries the values of the completing request's context (what an
+// authentication middleware in front of the Handler put there, e.g. an
+// upload token's ops and flow) and ends shortly after that request's client
+// goes away. Its error is sent to the client through Config.WriteError, and
+// the upload is then deleted, whatever the error's code.
 type CompleteFunc func(ctx context.Context, tenant string, up Upload) (assetID string, err error)
 
 // Upload is a finished upload handed to a CompleteFunc.

@@ -69,6 +69,7 @@ func New(cfg Config, blobs easel.BlobStore, complete CompleteFunc, auth AuthFunc
 		Cors:                      &cors,
 		Logger:                    xslog.New(xslog.NewTextHandler(io.Discard, nil)),
 		NetworkTimeout:            cfg.ReadTimeout,
+		RespectForwardedHeaders:   cfg.RespectForwardedHeaders,
 		PreFinishResponseCallback: h.finish,
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -134,6 +135,8 @@ func TestTenantIsolation(t *testing.T) {
 		{"head", func() *http.Response { return b.do(http.MethodHead, loc, "b", nil, nil) }},
 		{"patch", func() *http.Response { return b.patch(loc, "b", 5, strings.NewReader("evil"), 4) }},
 		{"delete", func() *http.Response { return b.do(http.MethodDelete, loc, "b", nil, nil) }},
+		{"malformed id", func() *http.Response { return b.do(http.MethodHead, b.url+"/..%2f..%2finfo.json", "a", nil, nil) }},
+		{"nested id", func() *http.Response { return b.do(http.MethodHead, loc+"/info.json", "a", nil, nil) }},
 		{"override to delete", func() *http.Response {
 			return b.do(http.MethodPost, loc, "b", map[string]string{"X-HTTP-Method-Override": "DELETE"}, nil)
 		}},
@@ -302,4 +305,32 @@ func TestJanitorLeavesUploadInProgress(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	require.Empty(t, b.uploadKeys(loc))
+}
+
+type scopeKey struct{}
+
+// The CompleteFunc's context carries the values of the completing request's
+// context: an upload token's scope (ops, flow), put there by the router's
+// authentication middleware, reaches the upload use case.
+func TestCompleteSeesRequestContext(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	got := make(chan any, 1)
+	h, err := New(cfg, fsStore(t), func(ctx context.Context, tenant string, up Upload) (string, error) {
+		got <- ctx.Value(scopeKey{})
+		return "asset-x", nil
+	}, testAuth)
+	require.NoError(t, err)
+	withScope := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), scopeKey{}, r.Header.Get("X-Scope"))))
+	})
+	srv := httptest.NewServer(withScope)
+	t.Cleanup(srv.Close)
+	b := &bundle{t: t, url: srv.URL + cfg.BasePath, h: h}
+	loc := b.create("a", 3)
+	resp := b.do(http.MethodPatch, loc, "a", map[string]string{"Upload-Offset": "0", "X-Scope": "ops=w_300",
+		"Content-Type": "application/offset+octet-stream", "Content-Length": "3"}, strings.NewReader("abc"))
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	require.Equal(t, "asset-x", resp.Header.Get("Easel-Asset-Id"))
+	require.Equal(t, "ops=w_300", <-got)
 }
