@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -74,6 +76,7 @@ func BenchmarkThroughput(b *testing.B) {
 			srv := httptest.NewServer(plainUpload(blobs, hash))
 			defer srv.Close()
 			b.SetBytes(benchSize)
+			defer reportCPU(b)()
 			for b.Loop() {
 				resp, err := http.Post(srv.URL, "application/octet-stream", newRepeatReader(benchSize))
 				require.NoError(b, err)
@@ -110,6 +113,7 @@ func benchTus(b *testing.B, hash bool, chunks int64) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	b.SetBytes(benchSize)
+	defer reportCPU(b)()
 	for b.Loop() {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+cfg.BasePath, nil)
 		req.Header.Set("Tus-Resumable", "1.0.0")
@@ -137,4 +141,16 @@ func benchTus(b *testing.B, hash bool, chunks int64) {
 		}
 		require.Equal(b, "asset", assetID)
 	}
+}
+
+// reportCPU reports the process's CPU time (user+system, client and server)
+// per operation: less disturbed than wall time on a shared machine.
+func reportCPU(b *testing.B) func() {
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	start := cpu()
+	return func() { b.ReportMetric((cpu()-start).Seconds()/float64(b.N), "cpu-s/op") }
 }
