@@ -91,6 +91,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.tusd.ServeHTTP(&response{ResponseWriter: w, req: r, st: &reqState{}, writeError: h.cfg.WriteError}, r)
 		return
 	}
+	// tus clients look for Tus-Resumable on every response, errors included.
+	w.Header().Set("Tus-Resumable", "1.0.0")
 	tenant, maxBytes, err := h.auth(r)
 	if err != nil {
 		h.cfg.WriteError(w, r, err)

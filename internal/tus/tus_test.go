@@ -334,3 +334,19 @@ func TestCompleteSeesRequestContext(t *testing.T) {
 	require.Equal(t, "asset-x", resp.Header.Get("Easel-Asset-Id"))
 	require.Equal(t, "ops=w_300", <-got)
 }
+
+// An empty upload completes with its creation: the 201 names the asset.
+func TestEmptyUploadCompletesOnCreation(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fsStore(t), testConfig())
+	resp := b.do(http.MethodPost, b.url, "a", map[string]string{"Upload-Length": "0"}, nil)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	require.Equal(t, "asset-1", resp.Header.Get("Easel-Asset-Id"))
+	require.Equal(t, "1.0.0", resp.Header.Get("Tus-Resumable"))
+	calls := b.completions()
+	require.Len(t, calls, 1)
+	require.Zero(t, calls[0].size)
+	refused := b.do(http.MethodPost, b.url, "", map[string]string{"Upload-Length": "0"}, nil)
+	require.Equal(t, http.StatusUnauthorized, refused.StatusCode)
+	require.Equal(t, "1.0.0", refused.Header.Get("Tus-Resumable"))
+}
