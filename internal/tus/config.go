@@ -93,8 +93,9 @@ type AuthFunc func(r *http.Request) (tenant string, maxBytes int64, err error)
 // made. ctx carries the values of the completing request's context (what an
 // authentication middleware in front of the Handler put there, e.g. an
 // upload token's ops and flow) and ends shortly after that request's client
-// goes away. Its error is sent to the client through Config.WriteError, and
-// the upload is then deleted, whatever the error's code.
+// goes away. Its error is sent to the client through Config.WriteError; the
+// upload is then deleted unless the code is internal, overloaded or
+// deadline_exceeded (the client may then retry the completion).
 type CompleteFunc func(ctx context.Context, tenant string, up Upload) (assetID string, err error)
 
 // Upload is a finished upload handed to a CompleteFunc.

@@ -16,8 +16,11 @@
 // another; the asset ID it returns is sent as Easel-Asset-Id on the response
 // to the completing request, kept in the record, and sent on every later
 // HEAD. A CompleteFunc error answers that request (through Config.WriteError,
-// so the project's error JSON and status mapping apply) and the upload is
-// deleted: the client must upload again.
+// so the project's error JSON and status mapping apply). A refusal
+// (invalid_argument, unsupported_media, too_large, ...) deletes the upload;
+// a failure of the server's (internal, overloaded, deadline_exceeded) keeps
+// it, and a PATCH at its end (Upload-Offset = Upload-Length, empty body)
+// completes it again.
 //
 // Every request is authenticated by an AuthFunc, which names the tenant and
 // an optional byte cap (an upload token's max_bytes). An upload belongs to

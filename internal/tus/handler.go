@@ -106,6 +106,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	st := &reqState{tenant: tenant, maxBytes: maxBytes}
 	r = r.WithContext(withState(r.Context(), st))
+	if r.Method == http.MethodPatch && h.retryCompletion(w, r, st) {
+		return
+	}
 	h.tusd.ServeHTTP(&response{ResponseWriter: w, req: r, st: st, writeError: h.cfg.WriteError}, r)
 }
 

@@ -69,7 +69,7 @@ func testAuth(r *http.Request) (string, int64, error) {
 func testWriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status := map[easel.Code]int{
 		easel.CodeInvalidArgument: 400, easel.CodeUnauthenticated: 401, easel.CodeNotFound: 404,
-		easel.CodeTooLarge: 413, easel.CodeUnsupportedMedia: 415, easel.CodeDeadlineExceeded: 504,
+		easel.CodeTooLarge: 413, easel.CodeUnsupportedMedia: 415, easel.CodeOverloaded: 429, easel.CodeDeadlineExceeded: 504,
 	}[easel.ErrorCode(err)]
 	if status == 0 {
 		status = 500

@@ -350,3 +350,36 @@ func TestEmptyUploadCompletesOnCreation(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, refused.StatusCode)
 	require.Equal(t, "1.0.0", refused.Header.Get("Tus-Resumable"))
 }
+
+// A completion that fails for the server's reasons keeps the upload; a
+// PATCH at its end completes it again.
+func TestCompleteRetryAfterServerFailure(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fsStore(t), testConfig())
+	b.failer = easel.Errorf(easel.CodeOverloaded, "too many uploads; retry later")
+	loc := b.create("a", 10)
+	resp := b.patch(loc, "a", 0, strings.NewReader("0123456789"), 10)
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	require.Empty(t, resp.Header.Get("Easel-Asset-Id"))
+	require.Len(t, b.uploadKeys(loc), 2) // record and part kept
+	require.Equal(t, int64(10), b.offset(loc, "a"))
+
+	// Another tenant cannot trigger the retry.
+	require.Equal(t, http.StatusNotFound, b.patch(loc, "b", 10, strings.NewReader(""), 0).StatusCode)
+
+	b.mu.Lock()
+	b.failer = nil
+	b.mu.Unlock()
+	resp = b.patch(loc, "a", 10, strings.NewReader(""), 0)
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	require.Equal(t, "asset-2", resp.Header.Get("Easel-Asset-Id"))
+	require.Equal(t, "10", resp.Header.Get("Upload-Offset"))
+	calls := b.completions()
+	require.Len(t, calls, 2)
+	require.Equal(t, calls[0].sha256, calls[1].sha256)
+	head := b.do(http.MethodHead, loc, "a", nil, nil)
+	require.Equal(t, "asset-2", head.Header.Get("Easel-Asset-Id"))
+	// Completed: a further PATCH does not complete again.
+	require.Equal(t, "asset-2", b.patch(loc, "a", 10, strings.NewReader(""), 0).Header.Get("Easel-Asset-Id"))
+	require.Len(t, b.completions(), 2)
+}
