@@ -11,7 +11,7 @@ import (
 // FlowRun is the answer of RunFlow: the task running the flow and the raw
 // answer, for fields this SDK does not know yet.
 type FlowRun struct {
-	Task *Task          `json:"task,omitempty"`
+	Task *Task           `json:"task,omitempty"`
 	Raw  json.RawMessage `json:"-"`
 }
 

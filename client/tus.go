@@ -101,7 +101,7 @@ func (c *Client) UploadResumable(ctx context.Context, req ResumableRequest) (Res
 		}
 	}
 	failures := 0
-	for offset < size || (size == 0 && res.AssetID == "" && failures == 0 && offset == 0) {
+	for offset < size {
 		n := min(chunk, size-offset)
 		if req.Progress != nil {
 			req.Progress(offset, size)
@@ -111,9 +111,6 @@ func (c *Client) UploadResumable(ctx context.Context, req ResumableRequest) (Res
 			offset, failures = next, 0
 			if asset != "" {
 				res.AssetID = asset
-			}
-			if size == 0 {
-				break
 			}
 			continue
 		}
