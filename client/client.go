@@ -113,7 +113,7 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 	for attempt := 0; attempt < c.attempts; attempt++ {
 		if attempt > 0 {
 			if err := c.sleep(ctx, c.delay(attempt, lastErr)); err != nil {
-				return nil, fmt.Errorf("client: %s %s: %w (last error: %v)", req.method, req.path, err, lastErr)
+				return nil, fmt.Errorf("client: %s %s: not retried (%w) after: %w", req.method, req.path, err, lastErr)
 			}
 		}
 		resp, err, next := c.round(ctx, req)
