@@ -114,9 +114,9 @@ func TestRetriesAndFailover(t *testing.T) {
 			want:  want{code: easel.CodeInvalidArgument, hits: []int32{1, 0}},
 		},
 		{
-			name: "attempts are bounded",
+			name:  "attempts are bounded",
 			plans: [][]answer{{{status: 503}, {status: 503}, {status: 503}}},
-			want: want{code: easel.CodeOverloaded, hits: []int32{3}, sleeps: []time.Duration{-1, -1}},
+			want:  want{code: easel.CodeOverloaded, hits: []int32{3}, sleeps: []time.Duration{-1, -1}},
 		},
 		{
 			name:  "Retry-After past the deadline gives up at once",

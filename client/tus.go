@@ -57,6 +57,9 @@ type ResumableResult struct {
 // asks the offset again with HEAD and resumes from there, up to the client's
 // retry count in a row without progress.
 func (c *Client) UploadResumable(ctx context.Context, req ResumableRequest) (ResumableResult, error) {
+	if _, ok := req.Reader.(io.ReadSeeker); req.Reader != nil && !ok {
+		return ResumableResult{}, errors.New("client: resumable upload: the reader must be an io.ReadSeeker")
+	}
 	open, size, name, err := uploadSource(req.UploadRequest)
 	if err != nil {
 		return ResumableResult{}, err
@@ -68,10 +71,7 @@ func (c *Client) UploadResumable(ctx context.Context, req ResumableRequest) (Res
 	if cl, ok := r.(io.Closer); ok && req.Path != "" {
 		defer cl.Close()
 	}
-	src, ok := r.(io.ReadSeeker)
-	if !ok {
-		return ResumableResult{}, fmt.Errorf("client: resumable upload %q: the reader must be an io.ReadSeeker", name)
-	}
+	src := r.(io.ReadSeeker) // a file, or req.Reader
 	chunk := req.ChunkSize
 	if chunk <= 0 {
 		chunk = DefaultChunkSize

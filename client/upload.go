@@ -114,8 +114,8 @@ func (c *Client) Upload(ctx context.Context, req UploadRequest) (UploadResult, e
 		if err != nil {
 			return nil, 0, err
 		}
-		if rc, ok := r.(io.Closer); ok {
-			file = rc
+		if rc, ok := r.(io.Closer); ok && req.Path != "" {
+			file = rc // a file this call opened; a caller's reader stays open
 		}
 		body := io.MultiReader(bytes.NewReader(head), r, bytes.NewReader(tail))
 		if req.Progress != nil {
@@ -195,7 +195,7 @@ func uploadSource(req UploadRequest) (open func() (io.Reader, error), size int64
 			if _, err := rs.Seek(start, io.SeekStart); err != nil {
 				return nil, err
 			}
-			return io.NopCloser(rs), nil
+			return rs, nil
 		}
 		return open, end - start, name, nil
 	}
