@@ -59,7 +59,7 @@ func uploadCmd(ctx context.Context, args []string, env Env) error {
 		return usageError{uploadUsage}
 	}
 	if o.parallel < 1 || o.parallel > 256 {
-		return usageError{"upload: --parallel must be 1..256"}
+		return usageError{"upload: --parallel must be 1..256\n" + uploadUsage}
 	}
 	c, err := o.remote.client(env)
 	if err != nil {
@@ -167,7 +167,10 @@ func (o *uploadOptions) uploadOne(ctx context.Context, c *client.Client, store c
 		}
 	}
 	res.took = time.Since(start)
-	line := fmt.Sprintf("ok   %s  %s  %s  %s", path, res.assetID, humanBytes(size), res.took.Round(time.Millisecond))
+	line := fmt.Sprintf("ok   %s  asset %s  %s  %s", path, res.assetID, humanBytes(size), res.took.Round(time.Millisecond))
+	if task != nil {
+		line += fmt.Sprintf("  task %s %s", task.ID, res.task)
+	}
 	if res.err != nil {
 		line = fmt.Sprintf("FAIL %s  %v", path, res.err)
 	}
