@@ -118,7 +118,14 @@ func (p *progress) draw() {
 		if el > 0 {
 			rate = float64(f.sent) / el
 		}
-		fmt.Fprintf(p.w, "  %-32.32s %s %9s / %-9s %9s/s\n", f.name, bar(f.sent, f.total, 20), humanBytes(f.sent), humanBytes(f.total), humanBytes(int64(rate)))
+		state := "sent, waiting for the server"
+		if f.sent < f.total {
+			state = humanBytes(int64(rate)) + "/s"
+			if rate > 0 {
+				state += ", ETA " + time.Duration(float64(f.total-f.sent)/rate*float64(time.Second)).Round(time.Second).String()
+			}
+		}
+		fmt.Fprintf(p.w, "  %-32.32s %s %9s / %-9s %s\n", f.name, bar(f.sent, f.total, 20), humanBytes(f.sent), humanBytes(f.total), state)
 		p.drawn++
 	}
 	fmt.Fprintln(p.w, p.totalLine())

@@ -93,6 +93,7 @@ func TestProgressOutput(t *testing.T) {
 			require.Contains(t, out, "\x1b[1A\x1b[2K", "redrawn in place")
 			require.Contains(t, out, "a.jpg")
 			require.Contains(t, out, "[##########..........]", "a.jpg at half")
+			require.Contains(t, out, "500 B / 1.0 kB    500 B/s, ETA 1s")
 			require.Contains(t, out, "total: 0/2 files, 1.5 kB / 3.0 kB, 1.5 kB/s, ETA 1s")
 		} else {
 			require.NotContains(t, out, "\x1b")
