@@ -36,6 +36,12 @@ Usage:
   easel key revoke ID                                            revoke a key
   easel url sign [--ext EXT] ASSET-ID OPERATIONS                 print a signed delivery path
   easel config env                                               list every setting's environment variable
+  easel upload [--server URL] [--key KEY] [--ops OPS]... [--flow NAME] [--wait] [--parallel 8] [--resumable-over SIZE] PATH...
+                                                                 upload files and folders to a running server
+  easel tasks watch ID                                           follow a task until it is final
+  easel assets ls [--limit N] | easel assets rm ID...            list or delete assets
+  easel batch [--size 1000] FILE.jsonl                           submit task requests ({"asset_id","ops"} per line)
+                 (upload, tasks, assets, batch: --server URL or $EASEL_URL, --key KEY or $EASEL_API_KEY)
   easel version                                                  print the version
 
 Every command takes --config FILE and --data DIR. Settings come from the
@@ -64,6 +70,14 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = urlCmd(ctx, args[1:], env)
 	case "config":
 		err = configCmd(args[1:], env)
+	case "upload":
+		err = uploadCmd(ctx, args[1:], env)
+	case "tasks":
+		err = tasksCmd(ctx, args[1:], env)
+	case "assets":
+		err = assetsCmd(ctx, args[1:], env)
+	case "batch":
+		err = batchCmd(ctx, args[1:], env)
 	case "version":
 		err = versionCmd(args[1:], env)
 	case "--version", "-v":

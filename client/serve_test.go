@@ -1,0 +1,153 @@
+package client_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/client"
+	"github.com/easelhq/easel/internal/testimages"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// easelBinary builds cmd/easel once per test run.
+func easelBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "easel-sdk-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "easel")
+		out, err := exec.Command("go", "build", "-o", binPath, "../cmd/easel").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	require.NoError(t, buildErr)
+	return binPath
+}
+
+// startEasel runs `easel serve` on a temporary data dir and a free port and
+// returns its base URL and the API key it printed.
+func startEasel(t *testing.T) (base, key string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a real easel serve")
+	}
+	vision, err := filepath.Abs(filepath.Join("..", "third_party", "vision"))
+	require.NoError(t, err)
+	cmd := exec.Command(easelBinary(t), "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "EASEL_VISION_DIR="+vision)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("server stderr:\n%s", stderr.String())
+		}
+	})
+	found := make(chan [2]string, 1)
+	go func() {
+		var k string
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.HasPrefix(line, "ek_") {
+				k = line
+			}
+			if rest, ok := strings.CutPrefix(line, "easel listening on "); ok {
+				found <- [2]string{strings.Fields(rest)[0], k}
+			}
+		}
+	}()
+	select {
+	case f := <-found:
+		require.NotEmpty(t, f[1], "serve prints the API key on first start")
+		return f[0], f[1]
+	case <-time.After(60 * time.Second):
+		t.Fatalf("easel serve did not start: %s", stderr.String())
+	}
+	return "", ""
+}
+
+func TestAgainstEaselServe(t *testing.T) {
+	base, key := startEasel(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := client.New([]string{base}, client.WithAPIKey(key))
+	require.NoError(t, err)
+
+	photo := testimages.Path(t, "photos/mate_Wood.jpg")
+	var sent, total int64
+	res, err := c.Upload(ctx, client.UploadRequest{Path: photo, Ops: []string{"w_200,f_webp"}, Wait: 30 * time.Second,
+		Progress: func(s, tot int64) { sent, total = s, tot }})
+	require.NoError(t, err)
+	require.Equal(t, "jpeg", res.Asset.Format)
+	require.Equal(t, 2560, res.Asset.Width)
+	require.Equal(t, "mate_Wood.jpg", res.Asset.Name)
+	require.NotNil(t, res.Task)
+	require.Equal(t, sent, total)
+	task, err := c.WaitTask(ctx, res.Task.ID, nil)
+	require.NoError(t, err)
+	require.Equal(t, easel.TaskSucceeded, task.State, "%+v", task.Error)
+	require.Equal(t, 200, task.Outputs[0].Width)
+	require.True(t, strings.HasPrefix(task.Outputs[0].URL, "/i/"))
+
+	got, err := c.GetAsset(ctx, res.Asset.ID)
+	require.NoError(t, err)
+	require.Equal(t, res.Asset.SHA256, got.SHA256)
+
+	second, err := c.Upload(ctx, client.UploadRequest{Path: testimages.Path(t, "photos/plasma_Grey_2560x1600.jpg")})
+	require.NoError(t, err)
+	var ids []string
+	for a, err := range c.ListAssets(ctx, 1) {
+		require.NoError(t, err)
+		ids = append(ids, a.ID)
+	}
+	require.ElementsMatch(t, []string{res.Asset.ID, second.Asset.ID}, ids, "pages of one follow the cursor")
+
+	b, err := c.SubmitBatch(ctx, []client.TaskRequest{{AssetID: second.Asset.ID, Ops: []string{"w_100"}}, {AssetID: res.Asset.ID, Ops: []string{"w_120"}}}, "")
+	require.NoError(t, err)
+	require.Equal(t, 2, b.Batch.Total)
+	require.Len(t, b.TaskIDs, 2)
+
+	_, err = c.Upload(ctx, client.UploadRequest{Reader: strings.NewReader("not an image at all"), Name: "x.txt"})
+	require.True(t, errors.Is(err, client.ErrUnsupportedMedia), "%v", err)
+	_, err = c.SubmitTask(ctx, client.TaskRequest{AssetID: res.Asset.ID, Ops: []string{"w_nope"}}, 0)
+	require.True(t, errors.Is(err, client.ErrInvalidArgument), "%v", err)
+
+	require.NoError(t, c.DeleteAsset(ctx, second.Asset.ID))
+	_, err = c.GetAsset(ctx, second.Asset.ID)
+	require.True(t, client.IsNotFound(err), "%v", err)
+
+	stranger, err := client.New([]string{base}, client.WithAPIKey("ek_wrong"), client.WithRetries(1))
+	require.NoError(t, err)
+	_, err = stranger.GetAsset(ctx, res.Asset.ID)
+	var e *client.Error
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, 401, e.Status)
+	require.True(t, errors.Is(err, client.ErrUnauthenticated))
+}
