@@ -88,4 +88,5 @@ initURLBuilder();
 initFlows();
 initStats();
 route(false);
+document.documentElement.dataset.readyAt = performance.now().toFixed(1);
 document.documentElement.dataset.ready = 'true';
