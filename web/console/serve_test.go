@@ -52,7 +52,13 @@ func startServer(t *testing.T) *server {
 	cmd := exec.Command(buildBinary(t), "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0")
 	vision, err := filepath.Abs(filepath.Join("..", "..", "third_party", "vision"))
 	require.NoError(t, err)
-	cmd.Env = append(os.Environ(), "EASEL_VISION_DIR="+vision)
+	// easel refuses EASEL_ variables it does not know: keep the tests' own out.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "EASEL_TEST_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "EASEL_VISION_DIR="+vision)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	var stderr bytes.Buffer

@@ -120,13 +120,13 @@ function render({ task: t, origin, row }) {
   const err = t.error ? el('p', { class: 'error' }, `${t.error.stage}: ${t.error.code}: ${t.error.message}`) : null;
   const outs = (t.outputs || []).map((o) => el('li', {}, `${o.ops} → ${o.format} ${o.width}×${o.height} `, o.url ? el('a', { href: o.url }, 'open') : ''));
   const retry = t.state === 'dead' ? el('button', { type: 'button', class: 'secondary', onclick: () => retryTask(t.id) }, 'Retry') : null;
-  row.replaceChildren(
+  row.replaceChildren(...[
     el('div', {}, el('span', { class: `state ${t.state}`, 'data-state': t.state }, t.state), ' ',
       el('span', { class: 'mono' }, t.id), origin ? ` (${origin})` : '', ` · attempt ${t.attempts || 0}`),
     el('div', { class: 'mono' }, (t.ops || []).join(' | ') || t.kind || ''),
     legend.length ? [bar, el('div', { class: 'legend' }, legend.join(' · '))] : null,
     err, outs.length ? el('ul', {}, outs) : null, retry,
-  );
+  ].flat().filter(Boolean));
 }
 
 async function retryTask(id) {
