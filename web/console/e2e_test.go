@@ -111,7 +111,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		clearField("u-w"),
 		chromedp.SendKeys(chromedp.ID("u-w"), "300"))
 	b.poll(t, "preview loaded", `(() => { const i = document.getElementById('u-preview');
-		return document.getElementById('u-out').value.includes('/w_300,h_200,c_fill,e_grayscale,f_webp,q_80/') &&
+		return document.getElementById('u-ops').value === 'w_300,h_200,c_fill,e_grayscale,f_webp,q_80' &&
+			/\/i\/[^/]+\/[^/]*w_300[^/]*\//.test(document.getElementById('u-out').value) &&
 			i.getAttribute('src') && i.complete && i.naturalWidth > 0; })()`, 60*time.Second)
 	require.Equal(t, []int{300, 200}, eval[[]int](t, b, `[document.getElementById('u-preview').naturalWidth, document.getElementById('u-preview').naturalHeight]`))
 	signed := eval[string](t, b, `document.getElementById('u-out').value`)
@@ -149,7 +150,18 @@ func TestConsoleInBrowser(t *testing.T) {
 		require.True(t, ok, "the page requested %s, outside %s", u, s.base)
 	}
 	t.Logf("%d requests, all to %s", len(requests), s.base)
-	require.Empty(t, problems, "console errors")
+	// Chromium logs the 401 of the wrong key tried at sign-in: expected once.
+	var unexpected []string
+	refused := 0
+	for _, p := range problems {
+		if strings.Contains(p, "status of 401") && strings.HasSuffix(p, "/v1/assets?limit=1") {
+			refused++
+			continue
+		}
+		unexpected = append(unexpected, p)
+	}
+	require.Equal(t, 1, refused, "the wrong key was refused once: %v", problems)
+	require.Empty(t, unexpected, "console errors")
 }
 
 // clearField empties a text field, as selecting its text and deleting would.
