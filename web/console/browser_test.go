@@ -144,12 +144,12 @@ func eval[T any](t *testing.T, b *browser, expr string) T {
 
 func (b *browser) screenshot(t *testing.T, name string) {
 	t.Helper()
-	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(80))
+	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 		return
 	}
-	p := filepath.Join(b.artifacts, name+".jpg")
+	p := filepath.Join(b.artifacts, name+".png")
 	require.NoError(t, os.WriteFile(p, buf, 0o644))
 	t.Logf("screenshot: %s", p)
 }
