@@ -88,6 +88,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.ID("files"), files))
 	b.poll(t, "three uploads stored", `document.getElementById('overall-text').textContent.startsWith('3 of 3 uploaded')`, 60*time.Second)
 	require.Equal(t, 3, eval[int](t, b, `document.querySelectorAll('#upload-list progress').length`))
+	t.Logf("upload mode: %s", eval[string](t, b, `document.getElementById('upload-mode').textContent`))
 	require.True(t, eval[bool](t, b, `(() => { const p = document.getElementById('overall-progress'); return p.value === p.max; })()`))
 	b.screenshot(t, "02-upload")
 

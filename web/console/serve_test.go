@@ -54,7 +54,7 @@ func startServer(t *testing.T) *server {
 	require.NoError(t, err)
 	// easel refuses EASEL_ variables it does not know: keep the tests' own out.
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "EASEL_TEST_") {
+		if !strings.HasPrefix(kv, "EASEL_TEST") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
