@@ -57,6 +57,9 @@ const (
 	// smallFaceScore is the score a small candidate needs to trigger tiling
 	// (weaker ones are mostly texture).
 	smallFaceScore = 0.5
+	// hintScore: a small candidate of the whole-image back pass scoring
+	// under candidateScore but at least this still gets a tile.
+	hintScore = 0.2
 	// closeUpSide: a face larger than this fraction of the image's long side
 	// is a close-up: the back model sizes it badly; a pass on the image
 	// shown smaller (closeUpZoomOut) replaces it.
@@ -103,20 +106,42 @@ func (b *BlazeFace) candidates(ctx context.Context, img RGB) ([]candidate, error
 	cands, err := b.runAll(ctx, []job{
 		{b.back, func() []view { return []view{newLetterbox(img, backSize, 1)} }, passBack},
 		{b.front, func() []view { return []view{newLetterbox(img, frontSize, 1)} }, passFront},
-	}, minScore)
+	}, min(minScore, hintScore))
 	if err != nil {
 		return nil, err
 	}
+	// Weak sightings only say where tiles should look.
+	var hints []candidate
+	cands = slices.DeleteFunc(cands, func(c candidate) bool {
+		if c.score >= minScore {
+			return false
+		}
+		if side(c) < smallFace*long {
+			hints = append(hints, c)
+		}
+		return true
+	})
 	first := weightedNMS(cands, nmsIoU)
 	var more []job
 	// Tiles look again where the whole-image passes saw a small face, or a
 	// face only one of them saw whose fate a second opinion decides (at
 	// least MinConfidence, under the single-pass bar).
+	small := func(c candidate) bool { return side(c) < smallFace*long }
+	uncertain := func(c candidate) bool {
+		return c.passes.count() == 1 && c.score >= b.cfg.MinConfidence && c.score < b.cfg.MinConfidence+singlePassMargin
+	}
 	if long >= tileMinSide && slices.ContainsFunc(first, func(c candidate) bool {
-		return side(c) < smallFace*long && c.score >= smallFaceScore ||
-			c.passes.count() == 1 && c.score >= b.cfg.MinConfidence && c.score < b.cfg.MinConfidence+singlePassMargin
+		return small(c) && c.score >= smallFaceScore || uncertain(c)
 	}) {
-		more = append(more, job{b.back, func() []view { return tiles(img) }, passTiles})
+		// Tiles only where a small or uncertain face may be.
+		var where []candidate
+		for _, c := range first {
+			if small(c) || uncertain(c) {
+				where = append(where, c)
+			}
+		}
+		where = append(where, hints...)
+		more = append(more, job{b.back, func() []view { return tiles(img, where) }, passTiles})
 	}
 	closeUp := func(c candidate) bool { return side(c) > closeUpSide*long }
 	zoom := slices.ContainsFunc(first, func(c candidate) bool { return closeUp(c) && c.score >= b.cfg.MinConfidence })
@@ -196,17 +221,39 @@ func (b *BlazeFace) runAll(ctx context.Context, jobs []job, minScore float64) ([
 	return all, nil
 }
 
-// tiles scales img to a long side of tileScaleSide (never enlarging) and
-// cuts it into overlapping tiles of the back model's input.
-func tiles(img RGB) []view {
+// tiles scales img to a long side of tileScaleSide (never enlarging), lays
+// overlapping tiles of the back model's input over it and returns those
+// that best show the candidates of where: for each, the tile whose edges
+// are farthest from its centre.
+func tiles(img RGB, where []candidate) []view {
 	s := math.Min(1, tileScaleSide/float64(max(img.W, img.H)))
 	w, h := max(1, int(math.Round(float64(img.W)*s))), max(1, int(math.Round(float64(img.H)*s)))
-	scaled := resize(img, w, h)
 	s = float64(w) / float64(img.W)
+	xs, ys := starts(w, backSize), starts(h, backSize)
+	chosen := make([]bool, len(xs)*len(ys))
+	for _, c := range where {
+		cx, cy := (c.x0+c.x1)/2*s, (c.y0+c.y1)/2*s
+		best, margin := -1, math.Inf(-1)
+		for j, y := range ys {
+			for i, x := range xs {
+				m := min(cx-float64(x), float64(x+backSize)-cx, cy-float64(y), float64(y+backSize)-cy)
+				if m > margin {
+					best, margin = j*len(xs)+i, m
+				}
+			}
+		}
+		chosen[best] = true
+	}
+	if !slices.Contains(chosen, true) {
+		return nil
+	}
+	scaled := resize(img, w, h)
 	var out []view
-	for _, y := range starts(h, backSize) {
-		for _, x := range starts(w, backSize) {
-			out = append(out, newTile(scaled, s, x, y, backSize, img.W, img.H))
+	for j, y := range ys {
+		for i, x := range xs {
+			if chosen[j*len(xs)+i] {
+				out = append(out, newTile(scaled, s, x, y, backSize, img.W, img.H))
+			}
 		}
 	}
 	return out
