@@ -37,7 +37,7 @@ func TestStarts(t *testing.T) {
 func TestTilesMapBack(t *testing.T) {
 	t.Parallel()
 	img := blank(700, 300)
-	views := tiles(img, []candidate{{x0: 0, y0: 0, x1: 10, y1: 10}, {x0: 340, y0: 140, x1: 360, y1: 160}, {x0: 680, y0: 0, x1: 700, y1: 10}})
+	views := tiles(img, nil, []candidate{{x0: 0, y0: 0, x1: 10, y1: 10}, {x0: 340, y0: 140, x1: 360, y1: 160}, {x0: 680, y0: 0, x1: 700, y1: 10}})
 	require.Equal(t, 3, len(views), "scaled to 512×219: three tiles across, one down")
 	for _, v := range views {
 		// The input's origin maps to the tile's origin in img's pixels.
