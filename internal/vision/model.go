@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"sync/atomic"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -16,6 +17,7 @@ type blazeModel struct {
 	pool   chan *blazeSession
 	n      int
 	closed <-chan struct{}
+	runs   atomic.Int64 // inferences so far, for the photo report
 }
 
 // blazeSession is one onnxruntime session with its bound tensors.
@@ -81,6 +83,7 @@ func (m *blazeModel) run(ctx context.Context, v view, minScore float64, pass pas
 		return nil, errClosed
 	default:
 	}
+	m.runs.Add(1)
 	v.fill(s.input.GetData())
 	if err := s.session.Run(); err != nil {
 		return nil, fmt.Errorf("blazeface: run: %w", err)

@@ -224,7 +224,10 @@ type PhotoResult struct {
 	// threads, from getrusage), which other processes on the machine
 	// disturb less; each the least of TimingRuns runs.
 	Elapsed, CPU time.Duration
-	Faces        []easel.Face
+	// Inferences is the number of model runs of one Detect (BlazeFace; 0
+	// for pigo).
+	Inferences int
+	Faces      []easel.Face
 }
 
 // Score adds up results.
@@ -257,12 +260,20 @@ func EvaluatePhoto(ctx context.Context, d Detector, dir string, p Photo) (PhotoR
 	}
 	var faces []easel.Face
 	r := PhotoResult{Photo: p, Want: len(truth), Elapsed: math.MaxInt64, CPU: math.MaxInt64}
+	counter, _ := d.(interface{ inferences() int64 })
 	for range TimingRuns {
+		var runs0 int64
+		if counter != nil {
+			runs0 = counter.inferences()
+		}
 		cpu0, start := cpuTime(), time.Now()
 		if faces, err = d.Detect(ctx, img); err != nil {
 			return PhotoResult{}, fmt.Errorf("vision: %s on %s: %w", d.Name(), p.Name(), err)
 		}
 		r.Elapsed, r.CPU = min(r.Elapsed, time.Since(start)), min(r.CPU, cpuTime()-cpu0)
+		if counter != nil { // exact when no other Detect runs on d meanwhile
+			r.Inferences = int(counter.inferences() - runs0)
+		}
 	}
 	r.Found, r.Faces = len(faces), faces
 	used := make([]bool, len(truth))
@@ -359,8 +370,8 @@ func WritePhotoReport(w io.Writer, name string, scores map[string]Score, results
 			cpu[n/2].Round(100*time.Microsecond), cpu[n-1].Round(100*time.Microsecond))
 	}
 	for _, r := range results {
-		fmt.Fprintf(&b, "  %-6s %-44s want %d found %d matched %d false %d  wall %8v cpu %8v\n", r.Half(), r.Name(), r.Want, r.Found, r.Matched, r.False,
-			r.Elapsed.Round(100*time.Microsecond), r.CPU.Round(100*time.Microsecond))
+		fmt.Fprintf(&b, "  %-6s %-44s want %2d found %2d matched %2d false %d  inferences %d  wall %8v cpu %8v\n", r.Half(), r.Name(), r.Want, r.Found, r.Matched, r.False,
+			r.Inferences, r.Elapsed.Round(100*time.Microsecond), r.CPU.Round(100*time.Microsecond))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
