@@ -72,7 +72,8 @@ const (
 
 // Detect finds the faces in img: the back and front models on the whole
 // image; tiles when the image is large and the first passes saw small faces
-// or a face only one of them saw; a zoomed-out pass for close-ups. The candidates of all
+// or a face only one of them saw, only those tiles that show the small and
+// undecided candidates (tiles); a zoomed-out pass for close-ups. The candidates of all
 // passes are merged by weighted non-maximum suppression and kept when their
 // keypoints are a face's and their score is at least MinConfidence with the
 // agreement of two passes (MinConfidence + singlePassMargin when one pass
