@@ -1,6 +1,9 @@
 package transform
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Level describes one level of an original's pyramid: the original decoded
 // once, oriented (Orientation 1), in sRGB and without metadata, scaled so
@@ -110,4 +113,73 @@ func PlanForLevel(p Plan, src Source, l Level) Plan {
 // LevelSource describes level l as a Source, as Probe would.
 func LevelSource(l Level, hasAlpha bool) Source {
 	return Source{Format: l.Format, Width: l.Width, Height: l.Height, Orientation: 1, Pages: 1, HasAlpha: hasAlpha}
+}
+
+// LevelPolicy decides which levels an original gets and how they are
+// encoded. DefaultLevelPolicy gives the defaults and why.
+type LevelPolicy struct {
+	// Sides are the candidate long sides, in pixels (render.levels).
+	// Empty turns the pyramid off.
+	Sides []int
+	// MinReduction: a level's side is at most the original's long side
+	// divided by this; a level closer to the original's size saves too
+	// little decoding to pay for its bytes. Values below 1 count as 1
+	// (every side smaller than the original).
+	MinReduction float64
+	// MaxLevels caps the number of levels, the largest kept; 0 is no cap.
+	MaxLevels int
+	// JPEGQuality is the quality of opaque levels (1..100; 0 is 95).
+	JPEGQuality int
+	// JPEGSubsample stores opaque levels with 4:2:0 chroma; false is 4:4:4.
+	JPEGSubsample bool
+}
+
+// DefaultLevelPolicy is the pyramid policy chosen by measurement
+// (TestLevelsQualityGuard, TestLevelPolicySweep in internal/engine/vips),
+// on a tuning half of the corpus and checked on the other half:
+//
+//   - Sides 2048, 1024, 512, 256: fixed, so a render's cost depends on its
+//     output size, not on the original's; ChooseLevel's 2× margin sends a
+//     300 px thumbnail to the 1024 level of any original over 2048 px.
+//   - MinReduction 2: a level keeps at most a quarter of the original's
+//     pixels. A 2048 level of a 2560 px original holds 64% of its pixels
+//     and at q95 4:4:4 more bytes than the original: decoding it saves
+//     nothing (the original shrinks by 2 or 4 on load anyway) and it cost
+//     up to 150% of the original's bytes. With the rule the levels hold
+//     between 8% and 33% of the original's pixels.
+//   - At most 4 levels.
+//   - JPEG q90 4:4:4 (see levelsDefaultQuality's comment in the engine for
+//     the figures). Greyscale originals get greyscale levels.
+var DefaultLevelPolicy = LevelPolicy{
+	Sides:        []int{2048, 1024, 512, 256},
+	MinReduction: 2,
+	MaxLevels:    4,
+	JPEGQuality:  90,
+}
+
+// LevelSides returns the sides of the levels p gives an original displayed
+// at dw x dh, largest first: the distinct positive sides of p.Sides at most
+// max(dw, dh)/p.MinReduction and smaller than max(dw, dh), at most
+// p.MaxLevels of them.
+func LevelSides(dw, dh int, p LevelPolicy) []int {
+	long := max(dw, dh)
+	if long <= 0 {
+		return nil
+	}
+	limit := float64(long)
+	if p.MinReduction > 1 {
+		limit = float64(long) / p.MinReduction
+	}
+	var out []int
+	for _, s := range p.Sides {
+		if s > 0 && s < long && float64(s) <= limit && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	slices.Reverse(out)
+	if p.MaxLevels > 0 && len(out) > p.MaxLevels {
+		out = out[:p.MaxLevels]
+	}
+	return out
 }

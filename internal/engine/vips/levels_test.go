@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"hash/fnv"
 	"image"
 	"math"
 	"os"
@@ -65,112 +66,206 @@ func meanAbsDiff(t *testing.T, a, b image.Image) float64 {
 	return sum / float64(3*bd.Dx()*bd.Dy())
 }
 
-// compareRenders renders p from the original and lp from a level: the same
-// geometry, and their mean absolute difference and pHash distance.
-func compareRenders(t *testing.T, e *Engine, original, level []byte, p, lp transform.Plan) (float64, int) {
+// tuningHalf reports whether file belongs to the half of the corpus the
+// level policy was tuned on (FNV-1a of its name, even); the other half is
+// the report half, on which the chosen policy is checked.
+func tuningHalf(file string) bool {
+	h := fnv.New32a()
+	h.Write([]byte(file))
+	return h.Sum32()%2 == 0
+}
+
+func half(file string) string {
+	if tuningHalf(file) {
+		return "tuning"
+	}
+	return "report"
+}
+
+// guardOps are the operations of the quality guard; "crop" is a crop box
+// of the middle half of the photo at 150 px.
+var guardOps = []string{
+	"w_300", "w_300,h_300,c_fill", "w_300,h_300,c_fill,g_face", "w_200,h_300,c_fill,g_fp_0.3:0.7",
+	"w_300,e_grayscale", "crop", "w_1200,f_webp", "w_400,h_400,c_pad,a_90", "w_800", "w_600,h_400,c_fill",
+}
+
+// photoGuard is what the guard measured on one photo.
+type photoGuard struct {
+	original, levels int     // bytes
+	sides            []int   // level sides, largest first
+	sizes            []int   // their bytes
+	worstDiff        float64 // worst mean |diff| (of 255) over the renders from a level
+	worstPHash       int
+	fromLevel        int // renders from a level
+	fromOriginal     []string
+}
+
+// renderCache keeps the renders from the original, shared by the policies
+// a sweep compares.
+type renderCache map[string][]byte
+
+func (c renderCache) render(t *testing.T, e *Engine, key string, data []byte, p transform.Plan) []byte {
 	t.Helper()
-	orig, err := e.Render(context.Background(), original, p, nil)
+	if out, ok := c[key]; ok {
+		return out
+	}
+	res, err := e.Render(context.Background(), data, p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lev, err := e.Render(context.Background(), level, lp, nil)
-	if err != nil {
-		t.Fatalf("from the level: %v", err)
-	}
-	if lev.Width != orig.Width || lev.Height != orig.Height || lev.Format != orig.Format {
-		t.Fatalf("the level gives %dx%d %s, the original %dx%d %s",
-			lev.Width, lev.Height, lev.Format, orig.Width, orig.Height, orig.Format)
-	}
-	a, b := decode(t, orig.Data), decode(t, lev.Data)
-	return meanAbsDiff(t, a, b), fingerprint.Distance(fingerprint.PHash(fingerprint.FromImage(a)), fingerprint.PHash(fingerprint.FromImage(b)))
+	c[key] = res.Data
+	return res.Data
 }
 
-// TestLevelsQualityGuard renders every still photo of the corpus with a
-// table of operations from the original and from the level ChooseLevel
-// picks: same geometry, at most 1.5/255 mean absolute difference and 2 bits
-// of pHash.
+// guardPhoto makes the levels of file with policy and renders guardOps from
+// the original and from the level ChooseLevel picks, as PNG: same geometry
+// required, differences measured.
+func guardPhoto(t *testing.T, e *Engine, file string, policy transform.LevelPolicy, cache renderCache) photoGuard {
+	t.Helper()
+	data := readImage(t, file)
+	src, err := e.Probe(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels, err := e.MakeLevelsWith(context.Background(), data, policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dw, dh := src.DisplayedSize()
+	g := photoGuard{original: len(data)}
+	descs := make([]transform.Level, len(levels))
+	byLevel := map[int][]byte{}
+	for i, l := range levels {
+		g.levels += len(l.Data)
+		g.sides = append(g.sides, l.Side)
+		g.sizes = append(g.sizes, len(l.Data))
+		descs[i] = l.Level
+		byLevel[l.Side] = l.Data
+		lsrc, err := e.Probe(l.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lsrc.Width != l.Width || lsrc.Height != l.Height || lsrc.Format != l.Format || lsrc.Orientation > 1 {
+			t.Fatalf("level %d is %+v, its header says %+v", l.Side, l.Level, lsrc)
+		}
+		if l.Side >= max(dw, dh) {
+			t.Fatalf("level %d for a %dx%d original", l.Side, dw, dh)
+		}
+	}
+	for _, op := range guardOps {
+		if op == "w_300,h_300,c_fill,g_face" && knownFaces[file] == nil {
+			continue
+		}
+		if op == "crop" {
+			op = fmt.Sprintf("cr_%d:%d:%d:%d,w_150", dw/4, dh/4, dw/2, dh/2)
+		}
+		o, err := transform.Parse(op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := transform.NewPlan(o, src, transform.PlanConfig{Faces: knownFaces[file]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, ok := transform.ChooseLevel(p, src, descs)
+		if !ok {
+			if p.ResizeWidth < dw && p.ResizeHeight < dh {
+				g.fromOriginal = append(g.fromOriginal, op) // a downscale no level serves
+			}
+			continue
+		}
+		g.fromLevel++
+		// Compare pixels: a lossy output's own quantisation turns a
+		// difference under 1/255 in its input into 2/255 between two
+		// encodes, so outputs are compared as PNG (same geometry, same
+		// steps).
+		p.Format = transform.FormatPNG
+		orig := cache.render(t, e, file+"|"+op, data, p)
+		lev, err := e.Render(context.Background(), byLevel[l.Side], transform.PlanForLevel(p, src, l), nil)
+		if err != nil {
+			t.Fatalf("%s from level %d: %v", op, l.Side, err)
+		}
+		a, b := decode(t, orig), decode(t, lev.Data)
+		mad := meanAbsDiff(t, a, b)
+		ph := fingerprint.Distance(fingerprint.PHash(fingerprint.FromImage(a)), fingerprint.PHash(fingerprint.FromImage(b)))
+		t.Logf("%-36s level %4d: mean |diff| %.2f/255, pHash %d bits", op, l.Side, mad, ph)
+		if mad > 1.5 || ph > 2 {
+			t.Errorf("%s from level %d: mean |diff| %.2f/255 (max 1.5), pHash distance %d (max 2)", op, l.Side, mad, ph)
+		}
+		g.worstDiff = max(g.worstDiff, mad)
+		g.worstPHash = max(g.worstPHash, ph)
+	}
+	return g
+}
+
+// TestLevelsQualityGuard makes the pyramid of every still photo of the
+// corpus with transform.DefaultLevelPolicy and renders a table of
+// operations from the original and from the level ChooseLevel picks: same
+// geometry, at most 1.5/255 mean absolute difference and 2 bits of pHash.
+// It reports the bytes the levels add per photo and for each half of the
+// corpus (see tuningHalf), and holds the pyramid to 35% of the originals'
+// bytes.
 func TestLevelsQualityGuard(t *testing.T) {
 	e := newTestEngine(t)
-	ops := []string{
-		"w_300", "w_300,h_300,c_fill", "w_300,h_300,c_fill,g_face", "w_200,h_300,c_fill,g_fp_0.3:0.7",
-		"w_300,e_grayscale", "crop", "w_1200,f_webp", "w_400,h_400,c_pad,a_90",
-	}
+	cache := renderCache{}
 	var fromLevel, fromOriginal int
+	sums := map[string][2]int{} // half: original, level bytes
 	for _, file := range stillPhotos(t) {
 		t.Run(file, func(t *testing.T) {
-			data := readImage(t, file)
-			src, err := e.Probe(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			levels, err := e.MakeLevels(context.Background(), data, pyramidSides)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dw, dh := src.DisplayedSize()
-			var total int
-			descs := make([]transform.Level, len(levels))
-			byLevel := map[int][]byte{}
-			for i, l := range levels {
-				total += len(l.Data)
-				descs[i] = l.Level
-				byLevel[l.Side] = l.Data
-				lsrc, err := e.Probe(l.Data)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if lsrc.Width != l.Width || lsrc.Height != l.Height || lsrc.Format != l.Format || lsrc.Orientation > 1 {
-					t.Fatalf("level %d is %+v, its header says %+v", l.Side, l.Level, lsrc)
-				}
-				if l.Side >= max(dw, dh) {
-					t.Fatalf("level %d for a %dx%d original", l.Side, dw, dh)
-				}
-			}
-			t.Logf("%dx%d, %d bytes; %d levels, %d bytes (%.0f%% of the original)",
-				dw, dh, len(data), len(levels), total, 100*float64(total)/float64(len(data)))
-			for _, op := range ops {
-				if op == "w_300,h_300,c_fill,g_face" && knownFaces[file] == nil {
-					continue
-				}
-				if op == "crop" {
-					op = fmt.Sprintf("cr_%d:%d:%d:%d,w_150", dw/4, dh/4, dw/2, dh/2)
-				}
-				o, err := transform.Parse(op)
-				if err != nil {
-					t.Fatal(err)
-				}
-				p, err := transform.NewPlan(o, src, transform.PlanConfig{Faces: knownFaces[file]})
-				if err != nil {
-					t.Fatal(err)
-				}
-				l, ok := transform.ChooseLevel(p, src, descs)
-				if !ok {
-					fromOriginal++
-					continue
-				}
-				fromLevel++
-				// Compare pixels: a lossy output's own quantisation turns a
-				// difference under 1/255 in its input into 2/255 between two
-				// encodes, so lossy formats are compared as PNG (same
-				// geometry, same steps) and their encoded difference logged.
-				lossless := p
-				lossless.Format = transform.FormatPNG
-				lp := transform.PlanForLevel(lossless, src, l)
-				mad, ph := compareRenders(t, e, data, byLevel[l.Side], lossless, lp)
-				lossy := ""
-				if p.Format != transform.FormatPNG {
-					m, _ := compareRenders(t, e, data, byLevel[l.Side], p, transform.PlanForLevel(p, src, l))
-					lossy = fmt.Sprintf(" (as %s: %.2f/255)", p.Format, m)
-				}
-				t.Logf("%-36s level %4d: mean |diff| %.2f/255, pHash %d bits%s", op, l.Side, mad, ph, lossy)
-				if mad > 1.5 || ph > 2 {
-					t.Errorf("%s from level %d: mean |diff| %.2f/255 (max 1.5), pHash distance %d (max 2)", op, l.Side, mad, ph)
-				}
+			g := guardPhoto(t, e, file, transform.DefaultLevelPolicy, cache)
+			fromLevel += g.fromLevel
+			fromOriginal += len(g.fromOriginal)
+			s := sums[half(file)]
+			sums[half(file)] = [2]int{s[0] + g.original, s[1] + g.levels}
+			t.Logf("%s half: %d bytes; levels %v of %v bytes: +%.1f%%; worst mean |diff| %.2f/255, pHash %d; downscales from the original: %v",
+				half(file), g.original, g.sides, g.sizes, 100*float64(g.levels)/float64(g.original), g.worstDiff, g.worstPHash, g.fromOriginal)
+			if float64(g.levels) > 0.35*float64(g.original) {
+				t.Errorf("levels add %.1f%% to the original (max 35%%)", 100*float64(g.levels)/float64(g.original))
 			}
 		})
 	}
-	t.Logf("%d renders from a level, %d from the original", fromLevel, fromOriginal)
+	for h, s := range sums {
+		t.Logf("%s half: originals %d bytes, levels %d bytes: +%.1f%%", h, s[0], s[1], 100*float64(s[1])/float64(s[0]))
+	}
+	t.Logf("%d renders from a level, %d downscales from the original", fromLevel, fromOriginal)
 	if fromLevel < 20 {
 		t.Fatalf("only %d renders could use a level: the guard guards nothing", fromLevel)
+	}
+}
+
+// TestLevelPolicySweep compares level encodings on the tuning half of the
+// corpus: bytes added and the guard's worst figures. It chose
+// DefaultLevelPolicy's encoding; it runs with EASEL_LEVELS_SWEEP=1 (slow).
+func TestLevelPolicySweep(t *testing.T) {
+	if os.Getenv("EASEL_LEVELS_SWEEP") == "" {
+		t.Skip("set EASEL_LEVELS_SWEEP=1 to compare level encodings (slow)")
+	}
+	e := newTestEngine(t)
+	cache := renderCache{}
+	candidates := []struct {
+		q   int
+		sub bool
+	}{{95, false}, {92, false}, {90, false}, {85, false}, {95, true}, {90, true}, {85, true}}
+	for _, c := range candidates {
+		p := transform.DefaultLevelPolicy
+		p.JPEGQuality, p.JPEGSubsample = c.q, c.sub
+		var orig, lev int
+		var worstExtra, worstDiff float64
+		var worstPH int
+		for _, file := range stillPhotos(t) {
+			if !tuningHalf(file) {
+				continue
+			}
+			t.Run(fmt.Sprintf("q%d,sub=%v/%s", c.q, c.sub, file), func(t *testing.T) {
+				g := guardPhoto(t, e, file, p, cache)
+				orig += g.original
+				lev += g.levels
+				worstExtra = max(worstExtra, float64(g.levels)/float64(g.original))
+				worstDiff = max(worstDiff, g.worstDiff)
+				worstPH = max(worstPH, g.worstPHash)
+			})
+		}
+		t.Logf("SWEEP q%d 4:2:0=%v: +%.1f%% overall, worst photo +%.1f%%, worst mean |diff| %.2f/255, worst pHash %d",
+			c.q, c.sub, 100*float64(lev)/float64(orig), 100*worstExtra, worstDiff, worstPH)
 	}
 }
