@@ -25,11 +25,11 @@ type Level struct {
 
 // MakeLevels makes a level for each of sides smaller than the original's
 // long side, encoded as transform.DefaultLevelPolicy says. It is
-// MakeLevelsWith with no MinReduction and no cap: callers that store a
+// MakeLevelsWith with no MinReduction and no caps: callers that store a
 // pyramid use MakeLevelsWith(ctx, data, transform.DefaultLevelPolicy).
 func (e *Engine) MakeLevels(ctx context.Context, data []byte, sides []int) ([]Level, error) {
 	p := transform.DefaultLevelPolicy
-	p.Sides, p.MinReduction, p.MaxLevels = sides, 0, 0
+	p.Sides, p.MinReduction, p.MaxLevels, p.MaxExtra = sides, 0, 0, 0
 	return e.MakeLevelsWith(ctx, data, p)
 }
 
@@ -40,7 +40,9 @@ func (e *Engine) MakeLevels(ctx context.Context, data []byte, sides []int) ([]Le
 // JPEG for greyscale ones, lossless WebP for images with alpha, all
 // metadata stripped. Animations, documents (SVG, PDF, several pages) and
 // GIF get no levels (nil, nil): renders read their original. The largest
-// level is made from the original, the others from the largest one.
+// level is made from the original, the others from the largest one; then
+// only the levels that fit in p.MaxExtra of the original's bytes are kept,
+// by value (see transform.LevelPolicy).
 func (e *Engine) MakeLevelsWith(ctx context.Context, data []byte, p transform.LevelPolicy) (levels []Level, err error) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -77,7 +79,48 @@ func (e *Engine) MakeLevelsWith(ctx context.Context, data []byte, p transform.Le
 	if err != nil && benign(err) {
 		levels, err = e.makeLevels(ctx, h, want, enc, false)
 	}
-	return levels, err
+	if err != nil {
+		return nil, err
+	}
+	return withinBudget(levels, len(data), p.MaxExtra, p.KeepSide), nil
+}
+
+// withinBudget keeps the levels (largest first) whose bytes fit in
+// maxExtra times original (maxExtra <= 0 keeps them all), taken greedily
+// by value: the level of side keep first, then the smaller ones, largest
+// first, then the larger ones, smallest first. A level that does not fit
+// is left out and the next one tried.
+func withinBudget(levels []Level, original int, maxExtra float64, keep int) []Level {
+	if maxExtra <= 0 {
+		return levels
+	}
+	order := make([]int, 0, len(levels))
+	for i, l := range levels { // levels are largest first
+		if l.Side <= keep {
+			order = append(order, i)
+		}
+	}
+	for i := len(levels) - 1; i >= 0; i-- {
+		if levels[i].Side > keep {
+			order = append(order, i)
+		}
+	}
+	budget := maxExtra * float64(original)
+	kept := make([]bool, len(levels))
+	total := 0
+	for _, i := range order {
+		if n := len(levels[i].Data); float64(total+n) <= budget {
+			total += n
+			kept[i] = true
+		}
+	}
+	var out []Level
+	for i, l := range levels {
+		if kept[i] {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // levelEncoding is how a pyramid's levels are encoded.

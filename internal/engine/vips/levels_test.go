@@ -9,8 +9,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	govips "github.com/davidbyttow/govips/v2/vips"
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/vision/fingerprint"
@@ -96,8 +99,8 @@ type photoGuard struct {
 	sizes            []int   // their bytes
 	worstDiff        float64 // worst mean |diff| (of 255) over the renders from a level
 	worstPHash       int
-	fromLevel        int // renders from a level
-	fromOriginal     []string
+	fromLevel        int      // renders from a level
+	fromOriginal     []string // renders a level of every side would serve
 }
 
 // renderCache keeps the renders from the original, shared by the policies
@@ -152,6 +155,13 @@ func guardPhoto(t *testing.T, e *Engine, file string, policy transform.LevelPoli
 			t.Fatalf("level %d for a %dx%d original", l.Side, dw, dh)
 		}
 	}
+	// The pyramid of every policy side below the original (issue 8's first
+	// policy), for the renders the policy sends back to the original.
+	var everySide []transform.Level
+	for _, side := range transform.LevelSides(dw, dh, transform.LevelPolicy{Sides: policy.Sides}) {
+		w, h := transform.LevelSize(dw, dh, side)
+		everySide = append(everySide, transform.Level{Side: side, Width: w, Height: h, Format: transform.FormatJPEG})
+	}
 	for _, op := range guardOps {
 		if op == "w_300,h_300,c_fill,g_face" && knownFaces[file] == nil {
 			continue
@@ -169,8 +179,8 @@ func guardPhoto(t *testing.T, e *Engine, file string, policy transform.LevelPoli
 		}
 		l, ok := transform.ChooseLevel(p, src, descs)
 		if !ok {
-			if p.ResizeWidth < dw && p.ResizeHeight < dh {
-				g.fromOriginal = append(g.fromOriginal, op) // a downscale no level serves
+			if _, before := transform.ChooseLevel(p, src, everySide); before {
+				g.fromOriginal = append(g.fromOriginal, op) // a level of every side would serve it
 			}
 			continue
 		}
@@ -217,7 +227,7 @@ func TestLevelsQualityGuard(t *testing.T) {
 			fromOriginal += len(g.fromOriginal)
 			s := sums[half(file)]
 			sums[half(file)] = [2]int{s[0] + g.original, s[1] + g.levels}
-			t.Logf("%s half: %d bytes; levels %v of %v bytes: +%.1f%%; worst mean |diff| %.2f/255, pHash %d; downscales from the original: %v",
+			t.Logf("%s half: %d bytes; levels %v of %v bytes: +%.1f%%; worst mean |diff| %.2f/255, pHash %d; from the original (a level of every side would serve): %v",
 				half(file), g.original, g.sides, g.sizes, 100*float64(g.levels)/float64(g.original), g.worstDiff, g.worstPHash, g.fromOriginal)
 			if float64(g.levels) > 0.35*float64(g.original) {
 				t.Errorf("levels add %.1f%% to the original (max 35%%)", 100*float64(g.levels)/float64(g.original))
@@ -227,7 +237,7 @@ func TestLevelsQualityGuard(t *testing.T) {
 	for h, s := range sums {
 		t.Logf("%s half: originals %d bytes, levels %d bytes: +%.1f%%", h, s[0], s[1], 100*float64(s[1])/float64(s[0]))
 	}
-	t.Logf("%d renders from a level, %d downscales from the original", fromLevel, fromOriginal)
+	t.Logf("%d renders from a level, %d from the original that a level of every side would serve", fromLevel, fromOriginal)
 	if fromLevel < 20 {
 		t.Fatalf("only %d renders could use a level: the guard guards nothing", fromLevel)
 	}
@@ -267,5 +277,85 @@ func TestLevelPolicySweep(t *testing.T) {
 		}
 		t.Logf("SWEEP q%d 4:2:0=%v: +%.1f%% overall, worst photo +%.1f%%, worst mean |diff| %.2f/255, worst pHash %d",
 			c.q, c.sub, 100*float64(lev)/float64(orig), 100*worstExtra, worstDiff, worstPH)
+	}
+}
+
+func TestMakeLevelsWith(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t)
+	tests := []struct {
+		name  string
+		file  string
+		sides []int
+		bands int
+	}{
+		{"2560 px photo: no 2048 level", "photos/mate_Wood.jpg", []int{1024, 512, 256}, 3},
+		// 1024 at q85 (93 KB) weighs 40% of this hard-compressed original.
+		{"greyscale photo: one-band levels within the budget", "photos/plasma_Grey_2560x1600.jpg", []int{512, 256}, 1},
+		{"800 px photo: only 256", "faces/thumbor_no_face.jpg", []int{256}, 3},
+		{"too small: none", "faces/pillow_hopper.jpg", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			levels, err := e.MakeLevelsWith(context.Background(), readImage(t, tt.file), transform.DefaultLevelPolicy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sides []int
+			for _, l := range levels {
+				sides = append(sides, l.Side)
+				img, err := govips.NewImageFromBuffer(l.Data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				bands := img.Bands()
+				img.Close()
+				if bands != tt.bands || l.Format != transform.FormatJPEG {
+					t.Errorf("level %d: %d bands, %s; want %d bands, JPEG", l.Side, bands, l.Format, tt.bands)
+				}
+			}
+			if !slices.Equal(sides, tt.sides) {
+				t.Fatalf("sides %v, want %v", sides, tt.sides)
+			}
+		})
+	}
+}
+
+func TestWithinBudget(t *testing.T) {
+	t.Parallel()
+	mk := func(sizes ...int) []Level {
+		var out []Level
+		for i, n := range sizes {
+			out = append(out, Level{Level: transform.Level{Side: 2048 >> i}, Data: make([]byte, n)})
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		levels   []Level
+		original int
+		maxExtra float64
+		want     []int // sides kept
+	}{
+		{"within: all kept", mk(200, 60, 20), 1000, 0.35, []int{2048, 1024, 512}},
+		{"over: 2048 left out", mk(500, 180, 60, 20), 1000, 0.35, []int{1024, 512, 256}},
+		{"1024, then 256 that fits after 512 did not", mk(600, 270, 90, 20), 1000, 0.35, []int{1024, 256}},
+		{"1024 too heavy: the smaller ones", mk(500, 400, 60, 20), 1000, 0.35, []int{512, 256}},
+		{"exactly the cap: kept", mk(250, 100), 1000, 0.35, []int{2048, 1024}},
+		{"nothing fits", mk(900, 800), 1000, 0.35, nil},
+		{"no cap", mk(5000), 1000, 0, []int{2048}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got []int
+			for _, l := range withinBudget(tt.levels, tt.original, tt.maxExtra, 1024) {
+				got = append(got, l.Side)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("kept %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
