@@ -150,14 +150,15 @@ type LevelPolicy struct {
 //
 //   - Sides 2048, 1024, 512, 256: fixed, so a render's cost depends on its
 //     output size, not on the original's; ChooseLevel's 2x margin sends a
-//     300 px thumbnail to the 1024 level of any original of 2048 px or more.
+//     300 px thumbnail to the 1024 level of any original that has one.
 //   - MinReduction 1.75: a level keeps at most a third of the original's
 //     pixels. A 2048 level of a 2560 px original holds 64% of its pixels
 //     and, re-encoded at q95, more bytes than the original: decoding it
 //     saves little (the original shrinks by 2 or 4 on load anyway). 1.75
 //     rather than 2 lets a 1800 px (2 MP) photo have a 1024 level when its
 //     bytes fit MaxExtra.
-//   - JPEG q85 4:4:4: on the tuning half, against q95 4:4:4 (+39% bytes,
+//   - JPEG q85 4:4:4: on the tuning half (MinReduction 2, no MaxExtra),
+//     against q95 4:4:4 (+39% bytes,
 //     worst mean difference 1.06/255), q90 (+25%, 1.12) and 4:2:0 at q95,
 //     q90, q85 (+29%, +19%, +15%; 1.25, 1.40, 1.53), q85 4:4:4 added 19%
 //     with a worst difference of 1.20/255: chroma subsampling costs the

@@ -259,6 +259,7 @@ func TestLevelPolicySweep(t *testing.T) {
 	for _, c := range candidates {
 		p := transform.DefaultLevelPolicy
 		p.JPEGQuality, p.JPEGSubsample = c.q, c.sub
+		p.MaxExtra = 0 // the encoding's own bytes, every level kept
 		var orig, lev int
 		var worstExtra, worstDiff float64
 		var worstPH int
