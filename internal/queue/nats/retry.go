@@ -1,0 +1,80 @@
+package nats
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+const (
+	// attemptTimeout bounds one publish attempt that carries a message ID:
+	// a request sent to a stream leader that just died gets no answer, and
+	// a fresh attempt reaches the new leader once it is elected. (The ID
+	// makes the stream drop the copy of an attempt that did arrive.)
+	attemptTimeout = 2 * time.Second
+	// Back-off between publish attempts, doubling from min to max.
+	minRetryWait = 50 * time.Millisecond
+	maxRetryWait = 500 * time.Millisecond
+)
+
+// publishRetrying publishes data and waits for the stream's ack, retrying
+// within ctx while the connection fails over to another server or the
+// stream elects a new leader. Without a message ID only failures that
+// certainly stored nothing are retried, so that a retry cannot store a
+// second copy.
+func (q *Queue) publishRetrying(ctx context.Context, subject string, data []byte, msgID string) error {
+	var opts []jetstream.PublishOpt
+	if msgID != "" {
+		opts = append(opts, jetstream.WithMsgID(msgID))
+	}
+	wait := minRetryWait
+	for {
+		err := q.available()
+		if err == nil {
+			actx, cancel := ctx, context.CancelFunc(func() {})
+			if msgID != "" {
+				actx, cancel = context.WithTimeout(ctx, attemptTimeout)
+			}
+			_, err = q.js.Publish(actx, subject, data, opts...)
+			cancel()
+			if missing(err) && ctx.Err() == nil && q.nc.IsConnected() {
+				// A server restarted with a fresh store lost the streams.
+				if eerr := q.ensure(ctx); eerr != nil {
+					err = errors.Join(err, eerr)
+				}
+			}
+		}
+		if err == nil || ctx.Err() != nil || !transient(err, msgID != "") {
+			return err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return err
+		}
+		wait = min(2*wait, maxRetryWait)
+	}
+}
+
+// transient reports whether a failed publish may succeed when tried again
+// soon; a timeout counts only when a retry cannot store a second copy.
+func transient(err error, idempotent bool) bool {
+	var apiErr *jetstream.APIError
+	switch {
+	case errors.As(err, &apiErr):
+		// 503: "JetStream system temporarily unavailable", no leader.
+		return apiErr.Code == 503
+	case missing(err),
+		errors.Is(err, nats.ErrDisconnected),
+		errors.Is(err, nats.ErrConnectionReconnecting),
+		errors.Is(err, nats.ErrNoServers):
+		return true
+	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return idempotent
+	}
+	// available's error while the connection reconnects.
+	return idempotent && !errors.Is(err, nats.ErrConnectionClosed)
+}
