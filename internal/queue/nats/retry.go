@@ -41,8 +41,9 @@ func (q *Queue) publishRetrying(ctx context.Context, subject string, data []byte
 			_, err = q.js.Publish(actx, subject, data, opts...)
 			cancel()
 			if missing(err) && ctx.Err() == nil && q.nc.IsConnected() {
-				// A server restarted with a fresh store lost the streams.
-				if eerr := q.ensure(ctx); eerr != nil {
+				// A server restarted with a fresh store lost the streams,
+				// or (in a cluster) the stream is electing a leader.
+				if eerr := q.tryEnsure(ctx); eerr != nil {
 					err = errors.Join(err, eerr)
 				}
 			}
@@ -57,6 +58,19 @@ func (q *Queue) publishRetrying(ctx context.Context, subject string, data []byte
 		}
 		wait = min(2*wait, maxRetryWait)
 	}
+}
+
+// tryEnsure recreates the streams unless another call is doing so, giving
+// it at most attemptTimeout: while a cluster elects a leader it waits in
+// vain, and the next publish attempt may succeed sooner.
+func (q *Queue) tryEnsure(ctx context.Context) error {
+	if !q.ensureMu.TryLock() {
+		return nil
+	}
+	defer q.ensureMu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	defer cancel()
+	return q.ensureLocked(ctx)
 }
 
 // transient reports whether a failed publish may succeed when tried again
