@@ -3,6 +3,7 @@ package nats_test
 import (
 	"context"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,6 +70,86 @@ func TestClusterReplicas(t *testing.T) {
 			t.Logf("%s: leader %s, replicas %s and %s", name, ci.Cluster.Leader, ci.Cluster.Replicas[0].Name, ci.Cluster.Replicas[1].Name)
 			return len(servers) == 3
 		}, 15*time.Second, 200*time.Millisecond, "%s is not on three current servers", name)
+	}
+	for _, cons := range [][2]string{{"TASKS", "workers"}, {"CALLBACKS", "callbacks"}} {
+		stream := strings.ToUpper(cfg.Prefix) + "_" + cons[0]
+		require.Eventually(t, func() bool {
+			ci, err := js.Consumer(context.Background(), stream, cons[1])
+			require.NoError(t, err)
+			info := ci.CachedInfo()
+			return info.Cluster != nil && info.Cluster.Leader != "" && len(info.Cluster.Replicas) == 2
+		}, 15*time.Second, 200*time.Millisecond, "consumer %s of %s is not on three servers", cons[1], stream)
+	}
+}
+
+// TestClusterNodeDown: a queue given the URLs of a cluster whose first
+// node is down opens on the others (on streams that exist: an R3 stream
+// cannot be created on two nodes), and keeps working when the node it is
+// connected to stops (SIGTERM) after the first node came back.
+func TestClusterNodeDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three nats-server processes")
+	}
+	t.Parallel()
+	c := queuetest.StartCluster(t)
+	cfg := natsqueue.NewDefaultConfig()
+	cfg.URL, cfg.Prefix, cfg.Replicas = c.URLs(), uniquePrefix(), 3
+	cfg.ConnectTimeout, cfg.RequestTimeout = 20*time.Second, 10*time.Second
+	require.NoError(t, open(t, cfg).Close()) // creates the streams
+	c.Stop(0, syscall.SIGTERM)
+	q := open(t, cfg)
+	require.NotEqual(t, c.Name(0), q.ConnectedServer())
+	ctx := context.Background()
+
+	got := make(chan string, 10)
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- q.ConsumeTasks(cctx, easel.ConsumeOptions{Concurrency: 2}, func(ctx context.Context, m easel.TaskMessage, d easel.Delivery) {
+			if err := d.Ack(ctx); err != nil {
+				t.Errorf("ack: %v", err)
+			}
+			got <- m.TaskID
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(20 * time.Second):
+			t.Error("ConsumeTasks did not return")
+		}
+	})
+	publishEventually := func(id string) {
+		t.Helper()
+		require.Eventually(t, func() bool {
+			return q.PublishTask(ctx, easel.TaskMessage{TaskID: id, TenantID: "n1", Kind: "render", MessageID: id}) == nil
+		}, 60*time.Second, 100*time.Millisecond, "publish %s", id)
+		require.Equal(t, id, receiveIDWithin(t, got, 60*time.Second))
+	}
+	publishEventually("two-up")
+	require.NoError(t, q.Ping(ctx))
+
+	c.Restart(0)
+	publishEventually("three-up")
+	// Stop the node the queue is connected to: it fails over to another.
+	connected := q.ConnectedServer()
+	require.GreaterOrEqual(t, c.Index(connected), 0, "connected to %q", connected)
+	c.Stop(c.Index(connected), syscall.SIGTERM)
+	publishEventually("after-failover")
+	require.NotEqual(t, connected, q.ConnectedServer())
+}
+
+// receiveIDWithin is receiveID with a longer wait, for elections.
+func receiveIDWithin(t *testing.T, ch <-chan string, d time.Duration) string {
+	t.Helper()
+	select {
+	case id := <-ch:
+		return id
+	case <-time.After(d):
+		t.Fatal("no delivery")
+		return ""
 	}
 }
 
