@@ -2,7 +2,9 @@ package queuetest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -70,25 +72,60 @@ func StartCluster(t testing.TB) *Cluster {
 	if out, err := exec.Command(bin, "--version").Output(); err != nil || !strings.Contains(string(out), minor) {
 		t.Fatalf("%s --version: %q, %v: want %sx", bin, strings.TrimSpace(string(out)), err, minor)
 	}
-	dir := t.TempDir()
 	c := &Cluster{t: t, bin: bin}
+	t.Cleanup(c.Close)
+	// A node exits at start when another process took one of its ports
+	// after freePorts let it go: start again on fresh ports.
+	for attempt := 1; ; attempt++ {
+		c.nodes = newNodes(t)
+		for i := range c.nodes {
+			c.start(i)
+		}
+		err := c.waitHealthy()
+		if err == nil {
+			return c
+		}
+		c.Close()
+		if attempt == 3 || !errors.Is(err, errExited) {
+			t.Fatalf("nats-server cluster: %v", err)
+		}
+		t.Logf("nats-server cluster, attempt %d: %v", attempt, err)
+	}
+}
+
+// newNodes returns three nodes on fresh ports and store directories.
+func newNodes(t testing.TB) []*node {
+	dir := t.TempDir()
+	ports := freePorts(t, 9)
+	var nodes []*node
 	for i := range 3 {
 		name := "n" + strconv.Itoa(i+1)
 		n := &node{
-			name: name, port: freePort(t), clusterPort: freePort(t), monitorPort: freePort(t),
+			name: name, port: ports[3*i], clusterPort: ports[3*i+1], monitorPort: ports[3*i+2],
 			storeDir: filepath.Join(dir, name, "store"), logPath: filepath.Join(dir, name+".log"),
 		}
 		if err := os.MkdirAll(n.storeDir, 0o755); err != nil {
 			t.Fatalf("cluster store: %v", err)
 		}
-		c.nodes = append(c.nodes, n)
+		nodes = append(nodes, n)
 	}
-	t.Cleanup(c.Close)
-	for i := range c.nodes {
-		c.start(i)
+	return nodes
+}
+
+// freePorts returns k distinct free ports on 127.0.0.1, holding them all
+// until it returns.
+func freePorts(t testing.TB, k int) []int {
+	t.Helper()
+	var ports []int
+	for range k {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	c.WaitHealthy()
-	return c
+	return ports
 }
 
 // URLs is the comma-separated client URLs of all nodes, for queue.url.
@@ -191,33 +228,54 @@ func (c *Cluster) Close() {
 }
 
 // WaitHealthy waits until every running node answers its /healthz with
-// "ok": JetStream is up, the meta leader known and its assets current.
+// "ok" and knows the meta leader: JetStream is up and its assets current.
 func (c *Cluster) WaitHealthy() {
 	c.t.Helper()
+	if err := c.waitHealthy(); err != nil {
+		c.t.Fatalf("nats-server cluster: %v", err)
+	}
+}
+
+// errExited is the error of a node that exited while it was awaited.
+var errExited = errors.New("exited")
+
+func (c *Cluster) waitHealthy() error {
 	deadline := time.Now().Add(clusterReady)
 	client := &http.Client{Timeout: time.Second}
-	for i, n := range c.nodes {
-		if !c.running(i) {
-			continue
-		}
+	for _, n := range c.nodes {
 		for {
+			n.mu.Lock()
+			done := n.done
+			n.mu.Unlock()
+			if done == nil {
+				break // stopped
+			}
+			select {
+			case <-done:
+				return fmt.Errorf("%s %w: %s", n.name, errExited, logTail(n.logPath))
+			default:
+			}
 			err := nodeHealthy(client, n.monitorPort)
 			if err == nil {
 				break
 			}
 			if time.Now().After(deadline) {
-				c.t.Fatalf("nats-server %s not healthy after %v: %v (log %s)", n.name, clusterReady, err, n.logPath)
+				return fmt.Errorf("%s not healthy after %v: %v: %s", n.name, clusterReady, err, logTail(n.logPath))
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
+	return nil
 }
 
-func (c *Cluster) running(i int) bool {
-	n := c.nodes[i]
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.cmd != nil
+// logTail is the end of a log file, for a failure message.
+func logTail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return "log " + path + ":\n" + strings.Join(lines[max(0, len(lines)-8):], "\n")
 }
 
 // nodeHealthy asks a node's monitoring port for /healthz and /jsz.
