@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/easelhq/easel"
-	natsqueue "github.com/easelhq/easel/internal/queue/nats"
 	"github.com/easelhq/easel/internal/queue/queuetest"
 )
 
@@ -30,8 +29,7 @@ func TestClusterNodeKilled(t *testing.T) {
 	t.Parallel()
 	const n, killAt, downFor = 300, 100, 3 * time.Second
 	c := queuetest.StartCluster(t)
-	cfg := natsqueue.NewDefaultConfig()
-	cfg.URL, cfg.Prefix, cfg.Replicas = c.URLs(), uniquePrefix(), 3
+	cfg := clusterConfig(c.URLs())
 	cfg.AckWait = 5 * time.Second
 	pub, work := open(t, cfg), open(t, cfg) // an API and a worker process
 	ctx := context.Background()

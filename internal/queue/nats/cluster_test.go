@@ -27,10 +27,9 @@ func TestCluster(t *testing.T) {
 	c := queuetest.StartCluster(t)
 	urls := c.URLs()
 	queuetest.Run(t, func(t *testing.T, o queuetest.Options) (easel.Queue, func() easel.Queue) {
-		cfg := config(o)
-		cfg.URL, cfg.Prefix, cfg.Replicas = urls, uniquePrefix(), 3
-		// Creating three R3 streams waits for the cluster to place them.
-		cfg.ConnectTimeout, cfg.RequestTimeout = 20*time.Second, 10*time.Second
+		cfg := clusterConfig(urls)
+		cfg.AckWait, cfg.CallbackAckWait = o.AckWait, o.AckWait
+		cfg.MaxDeliver, cfg.CallbackMaxDeliver = o.MaxDeliver, o.MaxDeliver
 		t.Cleanup(func() { deleteStreams(t, urls, cfg.Prefix) })
 		return open(t, cfg), func() easel.Queue { return open(t, cfg) }
 	})
@@ -44,8 +43,7 @@ func TestClusterReplicas(t *testing.T) {
 	}
 	t.Parallel()
 	c := queuetest.StartCluster(t)
-	cfg := natsqueue.NewDefaultConfig()
-	cfg.URL, cfg.Prefix, cfg.Replicas = c.URLs(), uniquePrefix(), 3
+	cfg := clusterConfig(c.URLs())
 	open(t, cfg)
 
 	js := jetStream(t, c.URL(1))
@@ -98,9 +96,7 @@ func TestClusterNodeDown(t *testing.T) {
 	}
 	t.Parallel()
 	c := queuetest.StartCluster(t)
-	cfg := natsqueue.NewDefaultConfig()
-	cfg.URL, cfg.Prefix, cfg.Replicas = c.URLs(), uniquePrefix(), 3
-	cfg.ConnectTimeout, cfg.RequestTimeout = 20*time.Second, 10*time.Second
+	cfg := clusterConfig(c.URLs())
 	require.NoError(t, open(t, cfg).Close()) // creates the streams
 	c.Stop(0, syscall.SIGTERM)
 	q := open(t, cfg)
@@ -159,13 +155,24 @@ func receiveIDWithin(t *testing.T, ch <-chan string, d time.Duration) string {
 	}
 }
 
+// clusterConfig is a queue on a prefix of its own with three replicas on
+// the cluster at urls. Opening waits up to 30s (placing three R3 streams on
+// a busy machine takes seconds); a call waits up to 10s, which spans most
+// leader elections (4s to 9s).
+func clusterConfig(urls string) natsqueue.Config {
+	cfg := natsqueue.NewDefaultConfig()
+	cfg.URL, cfg.Prefix, cfg.Replicas = urls, uniquePrefix(), 3
+	cfg.ConnectTimeout, cfg.RequestTimeout = 30*time.Second, 10*time.Second
+	return cfg
+}
+
 // jetStream connects to url for the rest of the test.
 func jetStream(t *testing.T, url string) jetstream.JetStream {
 	t.Helper()
 	nc, err := nats.Connect(url, nats.Timeout(5*time.Second), nats.MaxReconnects(-1))
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(10*time.Second))
 	require.NoError(t, err)
 	return js
 }
