@@ -33,6 +33,7 @@ func (q *Queue) publishRetrying(ctx context.Context, subject string, data []byte
 	wait := minRetryWait
 	for {
 		err := q.available()
+		reconnecting := err != nil && q.nc.Status() != nats.CLOSED
 		if err == nil {
 			actx, cancel := ctx, context.CancelFunc(func() {})
 			if msgID != "" {
@@ -48,7 +49,7 @@ func (q *Queue) publishRetrying(ctx context.Context, subject string, data []byte
 				}
 			}
 		}
-		if err == nil || ctx.Err() != nil || !transient(err, msgID != "") {
+		if err == nil || ctx.Err() != nil || !(reconnecting || transient(err, msgID != "")) {
 			return err
 		}
 		select {
@@ -78,17 +79,16 @@ func (q *Queue) tryEnsure(ctx context.Context) error {
 func transient(err error, idempotent bool) bool {
 	var apiErr *jetstream.APIError
 	switch {
-	case errors.As(err, &apiErr):
-		// 503: "JetStream system temporarily unavailable", no leader.
-		return apiErr.Code == 503
-	case missing(err),
+	case missing(err), // no stream answered: none, or none elected yet
 		errors.Is(err, nats.ErrDisconnected),
 		errors.Is(err, nats.ErrConnectionReconnecting),
 		errors.Is(err, nats.ErrNoServers):
 		return true
+	case errors.As(err, &apiErr):
+		// 503: "JetStream system temporarily unavailable", no leader.
+		return apiErr.Code == 503
 	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return idempotent
 	}
-	// available's error while the connection reconnects.
-	return idempotent && !errors.Is(err, nats.ErrConnectionClosed)
+	return false
 }
