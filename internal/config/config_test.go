@@ -64,6 +64,10 @@ delivery:
 		}},
 		{name: "bad env value", environ: []string{"EASEL_RENDER_TIMEOUT=soon"}, wantErr: "EASEL_RENDER_TIMEOUT"},
 		{name: "unknown env variable", environ: []string{"EASEL_NOPE=1"}, wantErr: "EASEL_NOPE"},
+		{name: "client and test variables are not settings", environ: []string{
+			"EASEL_URL=http://127.0.0.1:8080", "EASEL_API_KEY=ek_x", "EASEL_TEST_NATS_SERVER=/bin/nats-server",
+		}, check: func(t *testing.T, c Config) {}},
+		{name: "a near miss of a test variable is unknown", environ: []string{"EASEL_TESTS=1"}, wantErr: "EASEL_TESTS"},
 		{name: "missing file", file: filepath.Join(dir, "missing.yaml"), wantErr: "no such file"},
 	}
 	for _, tt := range tests {
