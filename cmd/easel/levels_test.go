@@ -74,6 +74,8 @@ func TestLevelsMadeUsedDeleted(t *testing.T) {
 
 			levels, took := s.waitLevels(t, id, 60*time.Second)
 			t.Logf("%s (%dx%d): levels listed %s after the upload", tt.name, tt.w, tt.h, took.Round(time.Millisecond))
+			task := s.waitTask(t, asset["levels_task_id"].(string), 10*time.Second)
+			t.Logf("%s: levels task queue wait %v ms, process %v ms", tt.name, field(task, "timings", "queue_wait_ms"), field(task, "timings", "process_ms"))
 			require.Len(t, levels, tt.levels)
 			first := levels[0].(map[string]any)
 			require.EqualValues(t, 2048, first["side"])
