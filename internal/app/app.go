@@ -51,6 +51,7 @@ type Store interface {
 	easel.MetaStore
 	easel.TaskStore
 	easel.AnalysisStore
+	easel.LevelStore
 	easel.EventOutbox
 }
 
@@ -206,6 +207,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		MaxPixels:      cfg.Limits.MaxPixels,
 		MaxPages:       cfg.Limits.MaxPages,
 		Analyze:        cfg.Vision.AnalyzeUploads,
+		Levels:         len(cfg.Render.Levels) > 0,
 		NearDistance:   cfg.Vision.NearDuplicateDistance,
 		NearLimit:      cfg.Vision.NearDuplicateLimit,
 	}, meta, blobs, engine, a.Tasks, log)
@@ -222,6 +224,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Processors: map[string]worker.Processor{
 			easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
 			easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
+			easel.TaskLevels:  worker.Leveller{Make: levelMaker(engine), Sides: cfg.Render.Levels, Blobs: blobs, Record: meta},
 		},
 		Observer: metrics, Log: log,
 	})
@@ -379,3 +382,18 @@ func (f faceDetector) Detect(ctx context.Context, pix []byte, w, h int) ([]easel
 }
 
 func (f faceDetector) Name() string { return f.d.Name() }
+
+// levelMaker adapts the engine's MakeLevels to the worker's LevelMaker.
+func levelMaker(e *vips.Engine) worker.LevelMaker {
+	return func(ctx context.Context, original []byte, sides []int) ([]worker.MadeLevel, error) {
+		levels, err := e.MakeLevels(ctx, original, sides)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]worker.MadeLevel, len(levels))
+		for i, l := range levels {
+			out[i] = worker.MadeLevel{Level: l.Level, Data: l.Data}
+		}
+		return out, nil
+	}
+}

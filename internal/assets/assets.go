@@ -95,8 +95,8 @@ func (s *Assets) List(ctx context.Context, tenantID string, req ListRequest) (Li
 	return ListResult{Items: items, NextCursor: next}, nil
 }
 
-// Delete removes the asset, every stored variant of it, and the original
-// when no other asset uses the same bytes.
+// Delete removes the asset, every stored variant and level of it, and the
+// original when no other asset uses the same bytes.
 func (s *Assets) Delete(ctx context.Context, tenantID, id string) error {
 	a, err := s.Get(ctx, tenantID, id)
 	if err != nil {
@@ -114,6 +114,13 @@ func (s *Assets) Delete(ctx context.Context, tenantID, id string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("delete asset %s: list variants: %w", id, err)
+	}
+	err = s.blobs.List(ctx, easel.LevelPrefix(id), func(b easel.BlobInfo) error {
+		keys = append(keys, b.Key)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete asset %s: list levels: %w", id, err)
 	}
 	if remaining == 0 {
 		keys = append(keys, easel.OriginalKey(a.SHA256))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -165,6 +166,11 @@ type Render struct {
 	StoreVariants bool `yaml:"store_variants"`
 	// Quality holds per-format default qualities (jpeg, webp, avif, jxl).
 	Quality map[string]int `yaml:"quality"`
+	// Levels are the long sides, in pixels, of the pyramid of levels a
+	// worker makes from every upload (only those smaller than the
+	// original); renders read the smallest level large enough. Empty
+	// turns the pyramid off.
+	Levels []int `yaml:"levels"`
 }
 
 // Delivery configures delivery URLs.
@@ -204,6 +210,7 @@ func Default() Config {
 			Timeout:       30 * time.Second,
 			CacheBytes:    256 << 20,
 			StoreVariants: true,
+			Levels:        []int{2048, 1024, 512, 256},
 		},
 		Queue: Queue{
 			EmbeddedPort:   -1,
@@ -305,6 +312,8 @@ func (c Config) Validate() error {
 		return errors.New("config: render.concurrency, render.queue_length and render.cache_bytes must not be negative")
 	case c.Render.Timeout <= 0:
 		return errors.New("config: render.timeout must be positive")
+	case slices.ContainsFunc(c.Render.Levels, func(s int) bool { return s < 16 || s > 16384 }):
+		return errors.New("config: render.levels must be long sides of 16..16384 pixels")
 	case c.HTTP.ShutdownTimeout <= 0:
 		return errors.New("config: http.shutdown_timeout must be positive")
 	case c.Queue.AckWait < time.Second || c.Queue.MaxDeliver < 1 || len(c.Queue.Backoff) == 0:

@@ -78,7 +78,10 @@ type Rendered struct {
 	Vary        bool   // the format was negotiated from Accept
 	Layer       string // what answered: memory, store or render
 	Faces       int    // faces the face operations used; -1: none asked for, or not known (a stored variant)
-	tenantID    string
+	// Source is what a render read: "original", or "level-<side>" for a
+	// level of the pyramid; empty when not known (a stored variant).
+	Source   string
+	tenantID string
 }
 
 // Resolved is a verified delivery request, ready to render. Its ETag is known
@@ -267,7 +270,7 @@ func (d *Delivery) render(ctx context.Context, res *Resolved) (*Rendered, error)
 	if err != nil {
 		return nil, err
 	}
-	r := &Rendered{Data: out.Data, ContentType: out.Format.ContentType(), ETag: res.ETag, Layer: "render", Faces: out.Faces, tenantID: res.asset.TenantID}
+	r := &Rendered{Data: out.Data, ContentType: out.Format.ContentType(), ETag: res.ETag, Layer: "render", Faces: out.Faces, Source: renderSource(out.Level), tenantID: res.asset.TenantID}
 	d.cache.add(res.key, r)
 	if variantKey != "" {
 		select {

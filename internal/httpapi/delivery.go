@@ -39,6 +39,9 @@ func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Length", strconv.Itoa(len(out.Data)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Easel-Cache", out.Layer)
+	if out.Source != "" {
+		h.Set("X-Easel-Source", out.Source)
+	}
 	if out.Faces >= 0 {
 		// Face operations with no face leave the image as it is: say so.
 		h.Set("X-Easel-Faces", strconv.Itoa(out.Faces))
