@@ -10,9 +10,10 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: libvips for the engine (cgo), its tools for the benchmark
 # floor (vipsthumbnail), wrk for load tests and nginx as the cached-hit peer; ffmpeg (and a font for text
-# watermarks) for the video processors; python3 for the test processors.
+# watermarks) for the video processors; python3 for the test processors;
+# chromium for the web console's browser tests (web/console, chromedp).
 RUN_PKGS   := libvips-dev pkg-config gcc
-TEST_PKGS  := $(RUN_PKGS) libvips-tools nats-server ffmpeg fonts-dejavu-core python3 postgresql
+TEST_PKGS  := $(RUN_PKGS) libvips-tools nats-server ffmpeg fonts-dejavu-core python3 postgresql chromium
 BENCH_PKGS := $(TEST_PKGS) wrk nginx
 
 # sharp, the peer of `make bench`, from the npm registry (its prebuilt libvips
@@ -31,8 +32,13 @@ VISION_DIR := third_party/vision
 TOOLS_DIR ?= $(HOME)/.cache/easel/tools
 HELM_VERSION := v3.22.0
 HELM := $(TOOLS_DIR)/helm-$(HELM_VERSION)/helm
+# nats-server for the three-node JetStream cluster tests (Debian's 2.9 stays
+# for the single-server ones); queuetest.StartCluster finds it through
+# EASEL_TEST_NATS_SERVER.
+NATS_SERVER_VERSION := v2.15.2
+NATS_SERVER := $(TOOLS_DIR)/nats-server-$(NATS_SERVER_VERSION)/nats-server
 
-.PHONY: run build test test-short vet fuzz bench bench-peers bench-vision deps-run deps-test deps-bench vision-deps deploy-check versitygw vision-photos clean
+.PHONY: run build test test-short vet fuzz bench bench-peers bench-vision deps-run deps-test deps-bench vision-deps deploy-check versitygw nats-server vision-photos clean
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -90,8 +96,14 @@ vet: deps-test
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 
-test: vet vision-deps vision-photos versitygw deploy-check
+test: export EASEL_TEST_NATS_SERVER := $(NATS_SERVER)
+test: vet vision-deps vision-photos versitygw nats-server deploy-check
 	$(GO) test -count=1 -timeout 30m ./...
+
+$(NATS_SERVER):
+	GOBIN=$(dir $(NATS_SERVER)) $(GO) install github.com/nats-io/nats-server/v2@$(NATS_SERVER_VERSION)
+
+nats-server: $(NATS_SERVER)
 
 $(HELM):
 	GOBIN=$(dir $(HELM)) $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)

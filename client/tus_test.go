@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -171,6 +172,10 @@ func TestTusResumesAcrossRuns(t *testing.T) {
 	require.Error(t, err)
 	u, ok := store.Get(fingerprint(path))
 	require.True(t, ok, "the unfinished upload is remembered")
+	// The server saves what a cut PATCH carried once it sees the connection
+	// end, which may come after the client gave up: wait for it.
+	require.Eventually(t, func() bool { return headOffset(t, ts.srv.URL+u) > 0 }, 10*time.Second, 20*time.Millisecond,
+		"the server keeps the bytes that arrived before the cut")
 
 	// Second run, a new client: it resumes from the server's offset.
 	c2, err := New([]string{ts.srv.URL})
@@ -207,4 +212,20 @@ func TestTusRefusesUnseekableReader(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.UploadResumable(context.Background(), ResumableRequest{UploadRequest: UploadRequest{Reader: bytes.NewBufferString("x")}})
 	require.ErrorContains(t, err, "io.ReadSeeker")
+}
+
+// headOffset asks the tus server for an upload's offset.
+func headOffset(t *testing.T, url string) int64 {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodHead, url, nil)
+	require.NoError(t, err)
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	off, err := strconv.ParseInt(resp.Header.Get("Upload-Offset"), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return off
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/upload"
+	"github.com/easelhq/easel/web/console"
 )
 
 // Config configures the handler.
@@ -77,6 +78,7 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", deps.Metrics.Handler())
+	mux.Handle("GET "+console.Prefix, console.Handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, easel.Errorf(easel.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
 	})

@@ -55,6 +55,9 @@ func NewBlazeFace(cfg Config) (Detector, error) {
 	return b, nil
 }
 
+// inferences is the number of model runs so far (both models).
+func (b *BlazeFace) inferences() int64 { return b.back.runs.Load() + b.front.runs.Load() }
+
 // Name returns "blazeface".
 func (b *BlazeFace) Name() string { return NameBlazeFace }
 

@@ -8,7 +8,8 @@
 //     shared library and the models are loaded at run time from Config.Dir,
 //     where scripts/vision-deps.sh puts them), six keypoints per face.
 //     Detect runs both models on the whole image, then overlapping tiles at
-//     the raster's resolution when they saw small faces or disagree, and a
+//     the raster's resolution when they saw small faces or disagree (only
+//     the tiles that hold those faces, weak sightings included), and a
 //     zoomed-out pass for close-ups; a face needs plausible keypoints and
 //     either two passes' agreement or a higher score (passes.go, verify.go).
 //   - pigo, a pure-Go pixel-intensity cascade, embedded: the fallback when

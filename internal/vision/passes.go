@@ -57,6 +57,12 @@ const (
 	// smallFaceScore is the score a small candidate needs to trigger tiling
 	// (weaker ones are mostly texture).
 	smallFaceScore = 0.5
+	// hintScore: a small candidate of the whole-image back pass scoring
+	// under candidateScore but at least this still gets a tile.
+	hintScore = 0.2
+	// tileContext is the room a tile leaves around a candidate it shows,
+	// per side of the candidate (faces at a tile's edge score lower).
+	tileContext = 0.5
 	// closeUpSide: a face larger than this fraction of the image's long side
 	// is a close-up: the back model sizes it badly; a pass on the image
 	// shown smaller (closeUpZoomOut) replaces it.
@@ -66,7 +72,8 @@ const (
 
 // Detect finds the faces in img: the back and front models on the whole
 // image; tiles when the image is large and the first passes saw small faces
-// or a face only one of them saw; a zoomed-out pass for close-ups. The candidates of all
+// or a face only one of them saw, only those tiles that show the small and
+// undecided candidates (tiles); a zoomed-out pass for close-ups. The candidates of all
 // passes are merged by weighted non-maximum suppression and kept when their
 // keypoints are a face's and their score is at least MinConfidence with the
 // agreement of two passes (MinConfidence + singlePassMargin when one pass
@@ -103,20 +110,45 @@ func (b *BlazeFace) candidates(ctx context.Context, img RGB) ([]candidate, error
 	cands, err := b.runAll(ctx, []job{
 		{b.back, func() []view { return []view{newLetterbox(img, backSize, 1)} }, passBack},
 		{b.front, func() []view { return []view{newLetterbox(img, frontSize, 1)} }, passFront},
-	}, minScore)
+	}, min(minScore, hintScore))
 	if err != nil {
 		return nil, err
 	}
+	// Weak sightings only say where tiles should look.
+	var hints []candidate
+	cands = slices.DeleteFunc(cands, func(c candidate) bool {
+		if c.score >= minScore {
+			return false
+		}
+		if side(c) < smallFace*long {
+			hints = append(hints, c)
+		}
+		return true
+	})
 	first := weightedNMS(cands, nmsIoU)
 	var more []job
 	// Tiles look again where the whole-image passes saw a small face, or a
 	// face only one of them saw whose fate a second opinion decides (at
 	// least MinConfidence, under the single-pass bar).
+	small := func(c candidate) bool { return side(c) < smallFace*long }
+	uncertain := func(c candidate) bool {
+		return c.passes.count() == 1 && c.score >= b.cfg.MinConfidence && c.score < b.cfg.MinConfidence+singlePassMargin
+	}
 	if long >= tileMinSide && slices.ContainsFunc(first, func(c candidate) bool {
-		return side(c) < smallFace*long && c.score >= smallFaceScore ||
-			c.passes.count() == 1 && c.score >= b.cfg.MinConfidence && c.score < b.cfg.MinConfidence+singlePassMargin
+		return small(c) && c.score >= smallFaceScore || uncertain(c)
 	}) {
-		more = append(more, job{b.back, func() []view { return tiles(img) }, passTiles})
+		// Tiles only where a small or uncertain face may be.
+		var centre, cover []candidate
+		for _, c := range first {
+			switch {
+			case uncertain(c) || !b.accept(c):
+				centre = append(centre, c)
+			case small(c):
+				cover = append(cover, c)
+			}
+		}
+		cover = append(cover, hints...)
+		more = append(more, job{b.back, func() []view { return tiles(img, centre, cover) }, passTiles})
 	}
 	closeUp := func(c candidate) bool { return side(c) > closeUpSide*long }
 	zoom := slices.ContainsFunc(first, func(c candidate) bool { return closeUp(c) && c.score >= b.cfg.MinConfidence })
@@ -196,17 +228,76 @@ func (b *BlazeFace) runAll(ctx context.Context, jobs []job, minScore float64) ([
 	return all, nil
 }
 
-// tiles scales img to a long side of tileScaleSide (never enlarging) and
-// cuts it into overlapping tiles of the back model's input.
-func tiles(img RGB) []view {
+// tiles scales img to a long side of tileScaleSide (never enlarging), lays
+// overlapping tiles of the back model's input over it and returns as few as
+// show every candidate of where whole (greedily: the tile holding most of
+// those left, then the next); a candidate no tile holds whole gets the tile
+// whose edges are farthest from its centre.
+func tiles(img RGB, centre, cover []candidate) []view {
 	s := math.Min(1, tileScaleSide/float64(max(img.W, img.H)))
 	w, h := max(1, int(math.Round(float64(img.W)*s))), max(1, int(math.Round(float64(img.H)*s)))
-	scaled := resize(img, w, h)
 	s = float64(w) / float64(img.W)
+	xs, ys := starts(w, backSize), starts(h, backSize)
+	type tile struct{ x, y int }
+	var all []tile
+	for _, y := range ys {
+		for _, x := range xs {
+			all = append(all, tile{x, y})
+		}
+	}
+	// margin is how far c lies inside t (negative: c is cut).
+	margin := func(t tile, c candidate) float64 {
+		m := min(c.x0*s-float64(t.x), float64(t.x+backSize)-c.x1*s, c.y0*s-float64(t.y), float64(t.y+backSize)-c.y1*s)
+		return m - tileContext*side(c)*s
+	}
+	chosen := make([]bool, len(all))
+	var left []candidate
+	for _, c := range cover {
+		if slices.ContainsFunc(all, func(t tile) bool { return margin(t, c) >= 0 }) {
+			left = append(left, c)
+		} else {
+			centre = append(centre, c)
+		}
+	}
+	for _, c := range centre {
+		cx, cy := (c.x0+c.x1)/2*s, (c.y0+c.y1)/2*s
+		best, bm := 0, math.Inf(-1)
+		for i, t := range all {
+			if m := min(cx-float64(t.x), float64(t.x+backSize)-cx, cy-float64(t.y), float64(t.y+backSize)-cy); m > bm {
+				best, bm = i, m
+			}
+		}
+		chosen[best] = true
+	}
+	for i, t := range all { // those the centred tiles already hold
+		if chosen[i] {
+			left = slices.DeleteFunc(left, func(c candidate) bool { return margin(t, c) >= 0 })
+		}
+	}
+	for len(left) > 0 {
+		best, most := 0, 0
+		for i, t := range all {
+			n := 0
+			for _, c := range left {
+				if margin(t, c) >= 0 {
+					n++
+				}
+			}
+			if n > most {
+				best, most = i, n
+			}
+		}
+		chosen[best] = true
+		left = slices.DeleteFunc(left, func(c candidate) bool { return margin(all[best], c) >= 0 })
+	}
+	if !slices.Contains(chosen, true) {
+		return nil
+	}
+	scaled := resize(img, w, h)
 	var out []view
-	for _, y := range starts(h, backSize) {
-		for _, x := range starts(w, backSize) {
-			out = append(out, newTile(scaled, s, x, y, backSize, img.W, img.H))
+	for i, t := range all {
+		if chosen[i] {
+			out = append(out, newTile(scaled, s, t.x, t.y, backSize, img.W, img.H))
 		}
 	}
 	return out

@@ -37,7 +37,7 @@ func TestStarts(t *testing.T) {
 func TestTilesMapBack(t *testing.T) {
 	t.Parallel()
 	img := blank(700, 300)
-	views := tiles(img)
+	views := tiles(img, nil, []candidate{{x0: 0, y0: 0, x1: 10, y1: 10}, {x0: 340, y0: 140, x1: 360, y1: 160}, {x0: 680, y0: 0, x1: 700, y1: 10}})
 	require.Equal(t, 3, len(views), "scaled to 512×219: three tiles across, one down")
 	for _, v := range views {
 		// The input's origin maps to the tile's origin in img's pixels.
@@ -46,6 +46,35 @@ func TestTilesMapBack(t *testing.T) {
 		require.GreaterOrEqual(t, y, 0.0)
 		x1, _ := v.point(float64(v.small.W), 0)
 		require.LessOrEqual(t, x1, 700.0+1e-9)
+	}
+}
+
+// TestTileSelection: tiles only where candidates are, as few as hold them.
+func TestTileSelection(t *testing.T) {
+	t.Parallel()
+	box := func(x, y, side float64) candidate { return candidate{x0: x, y0: y, x1: x + side, y1: y + side} }
+	img := blank(512, 512) // a 3×3 grid of tiles at 0, 128, 256
+	tests := []struct {
+		name          string
+		centre, cover []candidate
+		want          [][2]float64 // tile origins in img's pixels
+	}{
+		{name: "nothing to look at", want: nil},
+		{name: "one small face top left", cover: []candidate{box(20, 20, 20)}, want: [][2]float64{{0, 0}}},
+		{name: "two small faces one tile holds", cover: []candidate{box(20, 20, 20), box(200, 200, 20)}, want: [][2]float64{{0, 0}}},
+		{name: "faces in opposite corners", cover: []candidate{box(10, 10, 20), box(480, 480, 20)}, want: [][2]float64{{0, 0}, {256, 256}}},
+		{name: "undecided face: the tile it is most central in", centre: []candidate{box(240, 240, 30)}, want: [][2]float64{{128, 128}}},
+		{name: "a small face the centred tile holds adds none", centre: []candidate{box(240, 240, 30)}, cover: []candidate{box(200, 200, 20)}, want: [][2]float64{{128, 128}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got [][2]float64
+			for _, v := range tiles(img, tt.centre, tt.cover) {
+				x, y := v.point(0, 0)
+				got = append(got, [2]float64{x, y})
+			}
+			require.Equal(t, tt.want, got)
+		})
 	}
 }
 

@@ -1,38 +1,64 @@
 package vision
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // resize returns img scaled to w×h: an area average when shrinking (no
-// aliasing on a 4000 px photo), bilinear when enlarging.
+// aliasing on a 4000 px photo), bilinear when enlarging. The filter is
+// separable: rows first into a float64 buffer, then columns.
 func resize(img RGB, w, h int) RGB {
 	if w == img.W && h == img.H {
 		return img
 	}
 	xs := spans(img.W, w)
 	ys := spans(img.H, h)
-	out := RGB{Pix: make([]byte, w*h*3), W: w, H: h}
-	for oy, sy := range ys {
-		o := oy * w * 3
-		for _, sx := range xs {
+	// Only the source rows some output row reads.
+	lo, hi := img.H, 0
+	for _, sy := range ys {
+		lo, hi = min(lo, sy[0].i), max(hi, sy[len(sy)-1].i+1)
+	}
+	bp := rowBuffers.Get().(*[]float64)
+	defer rowBuffers.Put(bp)
+	if n := (hi - lo) * w * 3; cap(*bp) < n {
+		*bp = make([]float64, n)
+	}
+	rows := (*bp)[:(hi-lo)*w*3]
+	for y := lo; y < hi; y++ {
+		src := img.Pix[y*img.W*3 : (y+1)*img.W*3]
+		dst := rows[(y-lo)*w*3 : (y-lo+1)*w*3]
+		for ox, sx := range xs {
 			var r, g, b float64
-			for _, ty := range sy {
-				row := ty.i * img.W * 3
-				for _, tx := range sx {
-					p := row + tx.i*3
-					wt := ty.w * tx.w
-					r += wt * float64(img.Pix[p])
-					g += wt * float64(img.Pix[p+1])
-					b += wt * float64(img.Pix[p+2])
-				}
+			for _, tx := range sx {
+				p := src[tx.i*3 : tx.i*3+3]
+				r += tx.w * float64(p[0])
+				g += tx.w * float64(p[1])
+				b += tx.w * float64(p[2])
 			}
-			out.Pix[o] = clamp8(r)
-			out.Pix[o+1] = clamp8(g)
-			out.Pix[o+2] = clamp8(b)
-			o += 3
+			dst[ox*3], dst[ox*3+1], dst[ox*3+2] = r, g, b
+		}
+	}
+	out := RGB{Pix: make([]byte, w*h*3), W: w, H: h}
+	acc := make([]float64, w*3)
+	for oy, sy := range ys {
+		clear(acc)
+		for _, ty := range sy {
+			row := rows[(ty.i-lo)*w*3 : (ty.i-lo+1)*w*3]
+			for i, v := range row {
+				acc[i] += ty.w * v
+			}
+		}
+		o := out.Pix[oy*w*3 : (oy+1)*w*3]
+		for i, v := range acc {
+			o[i] = clamp8(v)
 		}
 	}
 	return out
 }
+
+// rowBuffers holds resize's intermediate rows between calls.
+var rowBuffers = sync.Pool{New: func() any { return new([]float64) }}
 
 // tap is a source index and its weight.
 type tap struct {

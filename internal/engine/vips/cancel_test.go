@@ -74,7 +74,10 @@ func TestRenderDeadlineStopsLibvips(t *testing.T) {
 			if !errors.Is(err, context.DeadlineExceeded) || easel.ErrorCode(err) != easel.CodeDeadlineExceeded {
 				t.Fatalf("error %v, want a deadline_exceeded wrapping context.DeadlineExceeded", err)
 			}
-			if took > 2500*time.Millisecond {
+			// Unstopped, these renders run for minutes; stopped, they end
+			// within a tile's work after the deadline. The margin allows for
+			// a machine busy with other tests.
+			if took > 5*time.Second {
 				t.Fatalf("Render returned %v after its 1 s deadline", took-time.Second)
 			}
 		})

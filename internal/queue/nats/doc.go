@@ -15,10 +15,17 @@
 // With an empty Config.URL, Open starts a nats-server in the process
 // (JetStream files under Config.EmbeddedDir) and connects to it without a
 // socket; Close stops it. With a URL, Open connects to an external server or
-// cluster and reconnects forever: while the connection is down every call
-// fails at once with "queue unavailable", and works again once the server is
-// back, recreating streams and consumers that a server started with a fresh
-// store has lost.
+// cluster and reconnects forever (every 0.5s to 1.5s): while the connection
+// is down calls fail with "queue unavailable", and work again once a server
+// is back, recreating streams and consumers that a server started with a
+// fresh store has lost.
+//
+// On a cluster, Config.URL lists several servers (comma-separated) and
+// Config.Replicas (3 on three nodes) is how many keep each stream and its
+// consumer. A publish retries within Config.RequestTimeout while the client
+// fails over to another server or the stream elects a new leader (4 to 9s
+// after its leader died); a retry carries the same Nats-Msg-Id, so the
+// stream keeps one copy.
 //
 // Only features of nats-server 2.9 are used (single-filter consumers, Nak
 // with delay, message de-duplication), so Debian's server works as an

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go"
 
 	"github.com/easelhq/easel"
 )
@@ -55,29 +55,20 @@ func (q *Queue) eventSubject(tenant, task, typ string) string {
 	return q.names.prefix + ".events." + tenant + "." + task + "." + typ
 }
 
-// publish sends v as JSON and waits for the ack; when the stream is missing
-// it recreates the streams and tries once more.
+// publish sends v as JSON and waits for the ack, retrying within the request
+// timeout through a failover or a leader election (publishRetrying); when
+// the stream is missing it recreates the streams.
 func (q *Queue) publish(ctx context.Context, subject string, v any, msgID string) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return easel.WrapError(easel.CodeInternal, err, "encode queue message")
 	}
-	if err := q.available(); err != nil {
-		return err
+	if q.nc.Status() == nats.CLOSED {
+		return q.available()
 	}
 	ctx, cancel := q.requestCtx(ctx)
 	defer cancel()
-	var opts []jetstream.PublishOpt
-	if msgID != "" {
-		opts = append(opts, jetstream.WithMsgID(msgID))
-	}
-	_, err = q.js.Publish(ctx, subject, data, opts...)
-	if missing(err) && ctx.Err() == nil {
-		if err = q.ensure(ctx); err == nil {
-			_, err = q.js.Publish(ctx, subject, data, opts...)
-		}
-	}
-	if err != nil {
+	if err := q.publishRetrying(ctx, subject, data, msgID); err != nil {
 		return unavailable(fmt.Errorf("nats queue: publish %s: %w", subject, err))
 	}
 	return nil

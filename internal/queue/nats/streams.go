@@ -66,6 +66,11 @@ func consumerConfig(name string, ackWait time.Duration, maxDeliver int) jetstrea
 func (q *Queue) ensure(ctx context.Context) error {
 	q.ensureMu.Lock()
 	defer q.ensureMu.Unlock()
+	return q.ensureLocked(ctx)
+}
+
+// ensureLocked is ensure for a caller that holds ensureMu.
+func (q *Queue) ensureLocked(ctx context.Context) error {
 	for _, sc := range q.streamConfigs() {
 		if _, err := q.js.CreateOrUpdateStream(ctx, sc); err != nil {
 			return fmt.Errorf("nats queue: ensure stream %s: %w", sc.Name, err)
