@@ -33,6 +33,7 @@ type Config struct {
 	Callbacks Callbacks `yaml:"callbacks"`
 	Vision    Vision    `yaml:"vision"`
 	Blob      Blob      `yaml:"blob"`
+	Meta      Meta      `yaml:"meta"`
 	Keys      Keys      `yaml:"keys"`
 }
 
@@ -241,6 +242,7 @@ func Default() Config {
 			NearDuplicateLimit:    20,
 		},
 		Blob: defaultBlob(),
+		Meta: defaultMeta(),
 		Keys: Keys{Refresh: 5 * time.Second},
 		Delivery: Delivery{
 			CacheControl: "public, max-age=31536000, immutable",
@@ -336,6 +338,9 @@ func (c Config) Validate() error {
 		return errors.New("config: callbacks.schedule must not be empty, timeout and concurrency positive")
 	}
 	if err := c.Blob.validate(); err != nil {
+		return err
+	}
+	if err := c.Meta.validate(); err != nil {
 		return err
 	}
 	switch c.Log.Level {

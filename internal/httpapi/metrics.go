@@ -87,6 +87,10 @@ func NewMetrics(limiter *delivery.Limiter, deliverer func() *delivery.Delivery) 
 	return m
 }
 
+// Register adds a collector of another part (the blob failover's) to the
+// registry /metrics serves. It panics on a duplicate, as at start.
+func (m *Metrics) Register(c prometheus.Collector) { m.reg.MustRegister(c) }
+
 // Handler serves the metrics in Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

@@ -28,8 +28,12 @@ type Config struct {
 type Checker struct {
 	Name string
 	Ping func(ctx context.Context) error
-	// Detail, when set, is shown instead of "ok" (which detector is in use).
+	// Detail, when set, is shown instead of "ok" (which detector or
+	// backend is in use).
 	Detail string
+	// Optional checks are reported but do not make the process unready
+	// (one origin of two: the other takes over).
+	Optional bool
 }
 
 // Deps are the use cases the handler serves: each handler decodes the
@@ -142,8 +146,10 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	checks := make(map[string]string, len(s.Ready))
 	for _, c := range s.Ready {
 		if err := c.Ping(r.Context()); err != nil {
-			status = http.StatusServiceUnavailable
-			checks[c.Name] = "unavailable"
+			if !c.Optional {
+				status = http.StatusServiceUnavailable
+			}
+			checks[c.Name] = readyError(err)
 			s.Log.Warn("readiness check failed", "check", c.Name, "err", err)
 			continue
 		}
@@ -157,4 +163,15 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		state = "not ready"
 	}
 	writeJSON(w, status, map[string]any{"status": state, "checks": checks})
+}
+
+// readyError is what /readyz shows of a failed check: "unavailable: " and
+// the error, which names the setting at fault (passwords are redacted by
+// the stores), cut to 300 bytes.
+func readyError(err error) string {
+	msg := err.Error()
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return "unavailable: " + msg
 }
