@@ -80,6 +80,7 @@ func (f *fakeEngine) Raster(ctx context.Context, data []byte, maxSide int) ([]by
 
 type bundle struct {
 	srv    *httptest.Server
+	h      http.Handler
 	engine *fakeEngine
 	keys   *keys.Keys
 	meta   easel.MetaStore
@@ -97,7 +98,7 @@ type options struct {
 	timeout       time.Duration
 }
 
-func setup(t *testing.T, o options) *bundle {
+func setup(t testing.TB, o options) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -146,7 +147,7 @@ func setup(t *testing.T, o options) *bundle {
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &bundle{srv: srv, engine: engine, keys: ks, meta: meta, blobs: blobs, apiKey: apiKey, tenant: tenant.ID}
+	return &bundle{srv: srv, h: h, engine: engine, keys: ks, meta: meta, blobs: blobs, apiKey: apiKey, tenant: tenant.ID}
 }
 
 func pngBytes(w, h int) []byte {
@@ -155,7 +156,7 @@ func pngBytes(w, h int) []byte {
 	return buf.Bytes()
 }
 
-func (b *bundle) do(t *testing.T, method, path string, body io.Reader, header ...string) (*http.Response, []byte) {
+func (b *bundle) do(t testing.TB, method, path string, body io.Reader, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, b.srv.URL+path, body)
 	require.NoError(t, err)
@@ -170,7 +171,7 @@ func (b *bundle) do(t *testing.T, method, path string, body io.Reader, header ..
 	return resp, out
 }
 
-func (b *bundle) upload(t *testing.T, data []byte) easel.Asset {
+func (b *bundle) upload(t testing.TB, data []byte) easel.Asset {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -184,14 +185,14 @@ func (b *bundle) upload(t *testing.T, data []byte) easel.Asset {
 	return a
 }
 
-func (b *bundle) sign(t *testing.T, ops, id string) string {
+func (b *bundle) sign(t testing.TB, ops, id string) string {
 	t.Helper()
 	p, err := b.keys.SignPath(context.Background(), b.tenant, ops, id, "")
 	require.NoError(t, err)
 	return p
 }
 
-func errorCode(t *testing.T, body []byte) string {
+func errorCode(t testing.TB, body []byte) string {
 	t.Helper()
 	var e struct {
 		Error struct{ Code, Message string }
