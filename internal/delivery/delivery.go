@@ -121,9 +121,11 @@ func New(cfg Config, meta easel.MetaStore, blobs easel.BlobStore, renderer Rende
 	return d
 }
 
-// Close waits for pending variant writes. It is idempotent.
+// Close waits for the renders in progress and the pending variant writes.
+// It is idempotent.
 func (d *Delivery) Close() {
 	d.closeOnce.Do(func() {
+		d.stopFlights()
 		close(d.writes)
 		d.writersWG.Wait()
 	})

@@ -27,9 +27,13 @@ type flight struct {
 
 // flights holds the renders in progress by cache key.
 type flights struct {
-	mu sync.Mutex
-	m  map[string]*flight
+	mu     sync.Mutex
+	m      map[string]*flight
+	closed bool           // Close was called: no new flight starts
+	wg     sync.WaitGroup // running fly goroutines
 }
+
+var errClosed = easel.Errorf(easel.CodeOverloaded, "shutting down; retry on another node")
 
 // Render returns the image of a Resolved request: from the memory cache, the
 // stored variants, or a render that identical concurrent requests share.
@@ -40,6 +44,9 @@ func (d *Delivery) Render(ctx context.Context, res *Resolved) (*Rendered, error)
 	if res.hit != nil {
 		d.obs.CacheHit("memory")
 		return res.hit, nil
+	}
+	if err := ctx.Err(); err != nil { // gone already: start nothing
+		return nil, easel.WrapError(easel.CodeDeadlineExceeded, err, "request ended before its render")
 	}
 	f := d.join(ctx, res)
 	select {
@@ -59,10 +66,16 @@ func (d *Delivery) join(ctx context.Context, res *Resolved) *flight {
 	d.flights.mu.Lock()
 	defer d.flights.mu.Unlock()
 	f := d.flights.m[res.key]
+	if f == nil && d.flights.closed {
+		f = &flight{done: make(chan struct{}), err: errClosed}
+		close(f.done)
+		return f
+	}
 	if f == nil {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.Timeout)
 		f = &flight{done: make(chan struct{}), cancel: cancel, durable: d.cfg.StoreVariants && !res.opts.Original}
 		d.flights.m[res.key] = f
+		d.flights.wg.Add(1)
 		go d.fly(rctx, res, f)
 	}
 	f.waiters++
@@ -96,6 +109,7 @@ func (d *Delivery) leave(key string, f *flight) {
 
 // fly runs the render of a flight and hands its result to the waiters.
 func (d *Delivery) fly(ctx context.Context, res *Resolved, f *flight) {
+	defer d.flights.wg.Done()
 	defer f.cancel()
 	out, err := d.render(ctx, res, f)
 	d.flights.mu.Lock()
@@ -105,6 +119,15 @@ func (d *Delivery) fly(ctx context.Context, res *Resolved, f *flight) {
 	f.out, f.err = out, err
 	d.flights.mu.Unlock()
 	close(f.done)
+}
+
+// stopFlights refuses new flights and waits for the running ones (each
+// bounded by Config.Timeout).
+func (d *Delivery) stopFlights() {
+	d.flights.mu.Lock()
+	d.flights.closed = true
+	d.flights.mu.Unlock()
+	d.flights.wg.Wait()
 }
 
 // markStarted records that the flight holds a render slot.

@@ -482,3 +482,21 @@ func TestHealthReadyMetrics(t *testing.T) {
 		require.Contains(t, string(out), name)
 	}
 }
+
+func TestCachedHitRefusedOnceItsKeyIsRevoked(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	a := b.upload(t, pngBytes(50, 50))
+	path := b.sign(t, "w_20", a.ID)
+	for _, layer := range []string{"render", "memory", "memory"} {
+		resp, out := b.do(t, "GET", path, nil)
+		require.Equal(t, 200, resp.StatusCode, string(out))
+		require.Equal(t, layer, resp.Header.Get("X-Easel-Cache"))
+		require.Equal(t, a.ID, resp.Header.Get("X-Easel-Asset"), "Varnish bans by it")
+	}
+	sks, err := b.meta.ListSigningKeys(context.Background(), b.tenant)
+	require.NoError(t, err)
+	require.NoError(t, b.keys.Revoke(context.Background(), sks[0].ID))
+	resp, out := b.do(t, "GET", path, nil)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "a URL verified before is refused once its key is revoked: %s", out)
+}
