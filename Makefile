@@ -12,7 +12,7 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # floor (vipsthumbnail), wrk for load tests and nginx as the cached-hit peer; ffmpeg (and a font for text
 # watermarks) for the video processors; python3 for the test processors.
 RUN_PKGS   := libvips-dev pkg-config gcc
-TEST_PKGS  := $(RUN_PKGS) libvips-tools nats-server ffmpeg fonts-dejavu-core python3 postgresql
+TEST_PKGS  := $(RUN_PKGS) libvips-tools nats-server ffmpeg fonts-dejavu-core python3 postgresql varnish
 BENCH_PKGS := $(TEST_PKGS) wrk nginx
 
 # sharp, the peer of `make bench`, from the npm registry (its prebuilt libvips
