@@ -111,7 +111,7 @@ type variantWrite struct {
 func New(cfg Config, meta easel.MetaStore, blobs easel.BlobStore, renderer Renderer, keys Verifier, limiter *Limiter, obs Observer, log *slog.Logger) *Delivery {
 	d := &Delivery{
 		cfg: cfg, meta: meta, blobs: blobs, renderer: renderer, keys: keys, limiter: limiter, obs: obs, log: log,
-		cache:  newLRU(cfg.CacheBytes, func(r *Rendered) int64 { return int64(len(r.Data)) + 256 }),
+		cache:  newLRU(cfg.CacheBytes, func(r *Rendered) int64 { return int64(len(r.Data)) + 512 }),
 		writes: make(chan variantWrite, 256),
 	}
 	d.kv, _ = keys.(KeyVerifier)
@@ -259,7 +259,7 @@ func (d *Delivery) render(ctx context.Context, res *Resolved, f *flight) (*Rende
 			}
 			out := newRendered(data, sniffFormat(data).ContentType(), res.ETag, res.asset.ID, res.asset.TenantID, "store", faces)
 			d.obs.CacheHit("store")
-			d.cache.add(res.key, out.as("memory"))
+			d.cache.add(res.key, out.cached(res.key))
 			return out, nil
 		} else if !easel.IsNotFound(err) && ctx.Err() == nil {
 			d.log.Warn("variant read failed; rendering", "key", variantKey, "err", err)
@@ -283,7 +283,7 @@ func (d *Delivery) render(ctx context.Context, res *Resolved, f *flight) (*Rende
 		return nil, err
 	}
 	r := newRendered(out.Data, out.Format.ContentType(), res.ETag, res.asset.ID, res.asset.TenantID, "render", out.Faces)
-	d.cache.add(res.key, r.as("memory"))
+	d.cache.add(res.key, r.cached(res.key))
 	if variantKey != "" {
 		select {
 		case d.writes <- variantWrite{assetID: res.asset.ID, key: variantKey, data: out.Data}:

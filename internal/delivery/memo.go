@@ -39,8 +39,8 @@ type urlMemo struct {
 	m  map[urlKey]*urlEntry
 }
 
-// urlEntry is what a URL resolved to. Its fields are set once; gen and res
-// change as keys reload and renders are re-cached.
+// urlEntry is what a URL resolved to. Its fields are set once; gen changes
+// as keys reload. It holds no rendering, so an evicted one is freed.
 type urlEntry struct {
 	auto     bool   // f_auto: look again under the Accept header
 	key      string // memory cache key
@@ -48,7 +48,6 @@ type urlEntry struct {
 	tenantID string
 	keyID    string // "" when the URL is unsigned (allowed by config)
 	gen      atomic.Uint64
-	res      atomic.Pointer[Resolved] // a Resolved of the cached Rendered, shared
 }
 
 func (m *urlMemo) get(k urlKey) *urlEntry {
@@ -94,12 +93,7 @@ func (d *Delivery) resolveKnown(req Request) (*Resolved, bool) {
 	if !ok {
 		return nil, false
 	}
-	if res := e.res.Load(); res != nil && res.hit == hit {
-		return res, true
-	}
-	res := &Resolved{ETag: hit.ETag, Vary: e.vary, hit: hit, key: e.key}
-	e.res.Store(res)
-	return res, true
+	return hit.resolvedHit(e.vary), true
 }
 
 // remember records that the URL of req resolved to key and was verified by

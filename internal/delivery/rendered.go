@@ -15,6 +15,9 @@ type Rendered struct {
 	// so that a cached hit formats nothing.
 	Values   HeaderValues
 	tenantID string
+	// resolved holds, for a rendering in the memory cache, its Resolved
+	// without and with Vary, so that a hit allocates none.
+	resolved [2]*Resolved
 }
 
 // HeaderValues are ready-made one-element value lists for the headers of a
@@ -50,5 +53,24 @@ func (r *Rendered) as(layer string) *Rendered {
 	c := *r
 	c.Layer = layer
 	c.Values.Layer = []string{layer}
+	c.resolved = [2]*Resolved{}
 	return &c
+}
+
+// cached returns the copy of r kept in the memory cache under key.
+func (r *Rendered) cached(key string) *Rendered {
+	c := r.as("memory")
+	c.resolved = [2]*Resolved{
+		{ETag: c.ETag, hit: c, key: key},
+		{ETag: c.ETag, Vary: true, hit: c, key: key},
+	}
+	return c
+}
+
+// resolvedHit is the shared Resolved of a memory-cache hit.
+func (r *Rendered) resolvedHit(vary bool) *Resolved {
+	if vary {
+		return r.resolved[1]
+	}
+	return r.resolved[0]
 }
