@@ -23,6 +23,7 @@ import (
 	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/meta/postgres"
 	"github.com/easelhq/easel/internal/meta/sqlite"
+	"github.com/easelhq/easel/internal/purge"
 	natsq "github.com/easelhq/easel/internal/queue/nats"
 	"github.com/easelhq/easel/internal/queue/relay"
 	"github.com/easelhq/easel/internal/render"
@@ -194,15 +195,17 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	a.Renderer = render.New(meta, blobs, engine, faces,
 		transform.PlanConfig{MaxOutputPixels: cfg.Limits.MaxOutputPixels, Quality: quality}, cfg.Limits.MaxOutputBytes)
 	a.Delivery = delivery.New(delivery.Config{
-		AllowUnsigned: cfg.Delivery.AllowUnsigned,
-		Presets:       presets,
-		Timeout:       cfg.Render.Timeout,
-		CacheBytes:    cfg.Render.CacheBytes,
-		StoreVariants: cfg.Render.StoreVariants,
+		AllowUnsigned:   cfg.Delivery.AllowUnsigned,
+		Presets:         presets,
+		Timeout:         cfg.Render.Timeout,
+		CacheBytes:      cfg.Render.CacheBytes,
+		StoreVariants:   cfg.Render.StoreVariants,
+		FinishAbandoned: cfg.Render.FinishAbandoned,
 	}, meta, blobs, a.Renderer, a.Keys, limiter, metrics, log)
 	a.Assets = assets.New(assets.Config{
 		NearDistance: cfg.Vision.NearDuplicateDistance,
 		NearLimit:    cfg.Vision.NearDuplicateLimit,
+		Purge:        purge.New(purge.Config{URLs: cfg.Delivery.PurgeURLs}, log).Ban,
 	}, meta, blobs, engine, a.Renderer, log, a.Delivery.Forget)
 	a.Tasks = tasks.New(tasks.Config{
 		Presets: presets,

@@ -22,6 +22,10 @@ type Config struct {
 	// largest pHash distance (0..16) and the number of assets returned.
 	NearDistance int
 	NearLimit    int
+	// Purge, when set, tells front caches the asset is gone (internal/purge).
+	// Delete calls it after the asset is removed and before returning; it
+	// must bound its own time and report its failures itself.
+	Purge func(ctx context.Context, assetID string)
 }
 
 // OriginalLoader reads an asset's original bytes. internal/render.Renderer is one.
@@ -107,6 +111,9 @@ func (s *Assets) Delete(ctx context.Context, tenantID, id string) error {
 		return err
 	}
 	s.onDelete(id)
+	if s.cfg.Purge != nil {
+		s.cfg.Purge(ctx, id)
+	}
 	var keys []string
 	err = s.blobs.List(ctx, easel.VariantPrefix(id), func(b easel.BlobInfo) error {
 		keys = append(keys, b.Key)

@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"runtime"
 	"slices"
@@ -172,6 +173,11 @@ type Render struct {
 	// original); renders read the smallest level large enough. Empty
 	// turns the pyramid off.
 	Levels []int `yaml:"levels"`
+
+	// FinishAbandoned lets a running render whose result is stored as a
+	// variant finish when every request waiting for it has gone; off, it is
+	// cancelled (a render still queued is always dropped).
+	FinishAbandoned bool `yaml:"finish_abandoned"`
 }
 
 // Delivery configures delivery URLs.
@@ -182,6 +188,9 @@ type Delivery struct {
 	CacheControl string `yaml:"cache_control"`
 	// Presets maps a name to operations, used as t_<name>.
 	Presets map[string]string `yaml:"presets"`
+	// PurgeURLs are front caches (Varnish, http://host:port) sent
+	// "BAN /" with X-Easel-Ban: <asset id> when an asset is deleted.
+	PurgeURLs []string `yaml:"purge_urls"`
 }
 
 // Default returns the embedded defaults: everything runs on one machine with
@@ -342,6 +351,11 @@ func (c Config) Validate() error {
 	}
 	if err := c.Meta.validate(); err != nil {
 		return err
+	}
+	for _, u := range c.Delivery.PurgeURLs {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			return fmt.Errorf("config: delivery.purge_urls: %q is not an http(s) URL", u)
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

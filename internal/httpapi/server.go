@@ -51,13 +51,14 @@ type Deps struct {
 }
 
 type server struct {
-	cfg Config
+	cfg          Config
+	cacheControl []string // cfg.CacheControl as a header value
 	Deps
 }
 
 // New returns the HTTP handler of the whole API.
 func New(cfg Config, deps Deps) http.Handler {
-	s := &server{cfg: cfg, Deps: deps}
+	s := &server{cfg: cfg, cacheControl: []string{cfg.CacheControl}, Deps: deps}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/assets", s.authed(s.uploadAsset))
 	mux.HandleFunc("GET /v1/assets", s.authed(s.listAssets))
@@ -82,7 +83,7 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, easel.Errorf(easel.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
 	})
-	return s.Metrics.instrument(s.Log, recoverer(s.Log, mux))
+	return s.Metrics.instrument(s.Log, recoverer(s.Log, deliveryFirst(s.deliver, mux)))
 }
 
 // NewOps returns the handler of a process with no API (a worker): /healthz,
@@ -97,6 +98,28 @@ func NewOps(deps Deps) http.Handler {
 		writeError(w, r, s.Log, easel.Errorf(easel.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
 	})
 	return s.Metrics.instrument(s.Log, recoverer(s.Log, mux))
+}
+
+// deliveryFirst sends GET and HEAD /i/ straight to deliver, with the
+// pattern the mux would have matched, and everything else to the mux: the
+// mux's matching of a subtree pattern allocates on every request, and
+// delivery is the path that must not.
+func deliveryFirst(deliver http.HandlerFunc, mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/i/") {
+			switch r.Method {
+			case http.MethodGet:
+				r.Pattern = "GET /i/"
+				deliver(w, r)
+				return
+			case http.MethodHead:
+				r.Pattern = "HEAD /i/"
+				deliver(w, r)
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 type tenantKey struct{}
