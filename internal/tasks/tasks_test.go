@@ -123,8 +123,13 @@ func TestSubmit(t *testing.T) {
 			require.Equal(t, tt.wantOps, v.Ops)
 			require.Equal(t, easel.TaskQueued, v.State)
 			require.Equal(t, []easel.TaskMessage{{TaskID: v.ID, TenantID: b.tenant, Kind: easel.TaskRender, MessageID: v.ID}}, b.queue.messages)
-			require.Len(t, b.queue.events, 1)
-			require.Equal(t, easel.EventQueued, b.queue.events[0].Type)
+			// The store recorded the task's events with its states (the
+			// event outbox): accepted, then queued.
+			events, err := b.store.UnpublishedEvents(context.Background(), 10, time.Now())
+			require.NoError(t, err)
+			require.Len(t, events, 2)
+			require.Equal(t, []easel.EventType{easel.EventAccepted, easel.EventQueued}, []easel.EventType{events[0].Type, events[1].Type})
+			require.Empty(t, b.queue.events, "submission publishes no event itself")
 			stored, err := b.store.GetTask(context.Background(), v.ID)
 			require.NoError(t, err)
 			require.Equal(t, easel.TaskQueued, stored.State)
