@@ -20,6 +20,11 @@ const (
 	CodeOverloaded       Code = "overloaded"
 	CodeDeadlineExceeded Code = "deadline_exceeded"
 	CodeInternal         Code = "internal"
+	// CodeRequestTimeout: the client sent its request body too slowly.
+	CodeRequestTimeout Code = "request_timeout"
+	// CodeIdempotencyMismatch: an Idempotency-Key was reused for a
+	// different request.
+	CodeIdempotencyMismatch Code = "idempotency_key_reused"
 )
 
 // Error is the one error type of easel. Message is safe to show to a client;

@@ -160,6 +160,11 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		meta.Close()
 		return nil, err
 	}
+	if err := os.MkdirAll(filepath.Join(cfg.Data, "tmp"), 0o750); err != nil {
+		_ = q.Close()
+		meta.Close()
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
 	a := &App{Config: cfg, Role: role, Log: log, Meta: meta, Blobs: blobs, Queue: q, engine: engine}
 	a.Keys = NewKeys(cfg, meta)
 	limiter := delivery.NewLimiter(cfg.RenderConcurrency(), cfg.RenderQueueLength())
@@ -208,6 +213,10 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Analyze:        cfg.Vision.AnalyzeUploads,
 		NearDistance:   cfg.Vision.NearDuplicateDistance,
 		NearLimit:      cfg.Vision.NearDuplicateLimit,
+		TempDir:        filepath.Join(cfg.Data, "tmp"),
+		MinRate:        cfg.Limits.MinUploadRate,
+		RateGrace:      cfg.Limits.UploadRateGrace,
+		CheckBytes:     cfg.Limits.UploadCheckBytes,
 	}, meta, blobs, engine, a.Tasks, log)
 	a.Worker = worker.New(worker.Config{
 		Concurrency:  cfg.WorkerConcurrency(),
@@ -244,6 +253,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	a.Handler = httpapi.New(httpapi.Config{
 		CacheControl:   cfg.Delivery.CacheControl,
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
+		ReadTimeout:    cfg.HTTP.ReadTimeout,
 	}, deps)
 	a.Ops = httpapi.NewOps(deps)
 	return a, nil

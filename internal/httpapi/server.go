@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/assets"
@@ -21,6 +22,10 @@ type Config struct {
 	// (plus room for the other fields); the upload use case enforces the
 	// limit itself.
 	MaxUploadBytes int64
+	// ReadTimeout is the server's http.read_timeout: an upload that moves
+	// its connection's read deadline (the minimum rate) never extends it
+	// past this.
+	ReadTimeout time.Duration
 }
 
 // Checker is a dependency /readyz checks.
