@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/easelhq/easel/internal/delivery"
+	"github.com/easelhq/easel/internal/svgsafe"
 )
 
 // deliver handles GET and HEAD /i/{signature}/{operations}/{asset}[.{ext}].
@@ -38,6 +39,13 @@ func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", out.ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(out.Data)))
 	h.Set("X-Content-Type-Options", "nosniff")
+	if svgsafe.IsActive(out.ContentType) {
+		// An original of an active type (SVG): sanitised at upload, and
+		// still never run on the delivery origin.
+		for k, v := range svgsafe.SafeHeaders("") {
+			h.Set(k, v)
+		}
+	}
 	h.Set("X-Easel-Cache", out.Layer)
 	if out.Faces >= 0 {
 		// Face operations with no face leave the image as it is: say so.

@@ -232,7 +232,7 @@ func (s *Uploads) keep(ctx context.Context, tenantID string, req Request, sp *sp
 		body, size, hexSum = bytes.NewReader(data), int64(len(data)), hex.EncodeToString(sum[:])
 	}
 	if !req.SkipVerify {
-		if err := s.verify(ctx, data); err != nil {
+		if err := s.verify(ctx, src.Format, data); err != nil {
 			return easel.Asset{}, nil, err
 		}
 	}

@@ -37,7 +37,11 @@ func fakeEngine() engineFuncs {
 			if !bytes.HasPrefix(data, []byte("IMG")) {
 				return transform.Source{}, easel.Errorf(easel.CodeUnsupportedMedia, "not an image")
 			}
-			return transform.Source{Format: transform.FormatPNG, Width: 10, Height: 20, Pages: 1}, nil
+			format := transform.FormatWebP
+			if bytes.HasPrefix(data, []byte("IMG-jpeg")) {
+				format = transform.FormatJPEG
+			}
+			return transform.Source{Format: format, Width: 10, Height: 20, Pages: 1}, nil
 		},
 		raster: func(_ context.Context, _ []byte, maxSide int) ([]byte, int, int, error) {
 			return make([]byte, 8*8*3), 8, 8, nil
@@ -165,6 +169,9 @@ func TestUpload(t *testing.T) {
 		{name: "one byte over the limit in a buffer", req: upload.Request{Body: bytes.NewBufferString("IMG-456789abcdefX")}, wantCode: easel.CodeTooLarge},
 		{name: "empty", req: upload.Request{Body: strings.NewReader("")}, wantCode: easel.CodeInvalidArgument},
 		{name: "not an image", req: upload.Request{Body: strings.NewReader("GIF")}, wantCode: easel.CodeUnsupportedMedia},
+		{name: "JPEG with its end", req: upload.Request{Body: strings.NewReader("IMG-jpeg\xff\xda..\xff\xd9")}, wantStored: true, wantAnalyze: true},
+		{name: "truncated JPEG", req: upload.Request{Body: strings.NewReader("IMG-jpeg\xff\xd9\xff\xda..")}, wantCode: easel.CodeUnsupportedMedia},
+		{name: "truncated JPEG unverified", req: upload.Request{Body: strings.NewReader("IMG-jpeg\xff\xda.."), SkipVerify: true}, wantStored: true, wantAnalyze: true},
 		{name: "too many pixels", cfg: func(c *upload.Config) { c.MaxPixels = 199 }, req: upload.Request{Body: strings.NewReader("IMG")}, wantCode: easel.CodeTooLarge},
 		{name: "analysis skipped", req: upload.Request{Body: strings.NewReader("IMG"), SkipAnalysis: true}, wantStored: true},
 		{name: "analysis off on the server", cfg: func(c *upload.Config) { c.Analyze = false }, req: upload.Request{Body: strings.NewReader("IMG")}, wantStored: true},

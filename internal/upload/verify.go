@@ -8,6 +8,7 @@ import (
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/svgsafe"
+	"github.com/easelhq/easel/transform"
 )
 
 // VerifySide is the largest side of the decode that checks an upload: small
@@ -19,7 +20,10 @@ const VerifySide = 64
 // fine but whose pixels are not (a truncated JPEG) is refused before it is
 // stored. A refusal is unsupported_media; a failure of the server's (a
 // deadline, an internal error) is passed on as it is.
-func (s *Uploads) verify(ctx context.Context, data []byte) error {
+func (s *Uploads) verify(ctx context.Context, format transform.Format, data []byte) error {
+	if !complete(format, data) {
+		return easel.Errorf(easel.CodeUnsupportedMedia, "the %s image is truncated; ?verify=false stores it anyway", format)
+	}
 	_, _, _, err := s.engine.Raster(ctx, data, VerifySide)
 	if err == nil {
 		return nil
@@ -31,6 +35,23 @@ func (s *Uploads) verify(ctx context.Context, data []byte) error {
 		return easel.WrapError(easel.CodeUnsupportedMedia, err, "the image does not decode (corrupt or truncated); ?verify=false stores it anyway")
 	}
 	return err
+}
+
+// complete reports whether data holds the end of its image: a JPEG's EOI
+// marker after its last scan (neither marker can occur inside entropy-coded
+// data, and an EXIF thumbnail's come before the main scan), a PNG's IEND
+// chunk. libvips decodes a truncated image without an error (the missing
+// rows come out grey), so the decode alone does not tell. Other formats are
+// left to the decode.
+func complete(format transform.Format, data []byte) bool {
+	switch format {
+	case transform.FormatJPEG:
+		sos := bytes.LastIndex(data, []byte{0xff, 0xda})
+		return sos >= 0 && bytes.LastIndex(data, []byte{0xff, 0xd9}) > sos
+	case transform.FormatPNG:
+		return bytes.Contains(data[max(0, len(data)-64<<10):], []byte("IEND"))
+	}
+	return true
 }
 
 // sanitizeSVG returns the SVG document (gzip-compressed or not) rewritten by
