@@ -27,6 +27,7 @@ import (
 	"github.com/easelhq/easel/internal/queue/relay"
 	"github.com/easelhq/easel/internal/render"
 	"github.com/easelhq/easel/internal/tasks"
+	"github.com/easelhq/easel/internal/tus"
 	"github.com/easelhq/easel/internal/upload"
 	"github.com/easelhq/easel/internal/vision"
 	"github.com/easelhq/easel/internal/webhook"
@@ -76,7 +77,10 @@ type App struct {
 	Uploads      *upload.Uploads
 	Assets       *assets.Assets
 	Delivery     *delivery.Delivery
-	Handler      http.Handler
+	// Resumable serves tus uploads on /v1/uploads; a finished one goes
+	// through Uploads.Upload.
+	Resumable *tus.Handler
+	Handler   http.Handler
 	// Ops serves /healthz, /readyz and /metrics alone, for workers.
 	Ops http.Handler
 
@@ -244,8 +248,18 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	}, q, meta, func(t easel.Task) any {
 		return a.Tasks.CallbackPayload(context.Background(), t)
 	}, log)
+	tc := tus.NewDefaultConfig()
+	tc.MaxSize = cfg.Limits.MaxUploadBytes
+	tc.MinRate, tc.RateGrace = cfg.Limits.MinUploadRate, cfg.Limits.UploadRateGrace
+	tc.WriteError = httpapi.ErrorWriter(log)
+	if a.Resumable, err = tus.New(tc, blobs, a.completeResumable, httpapi.APIKeyAuth(a.Keys)); err != nil {
+		_ = q.Close()
+		meta.Close()
+		return nil, err
+	}
 	deps := httpapi.Deps{
-		Uploads: a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches,
+		Resumable: a.Resumable,
+		Uploads:   a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches,
 		Log: log, Metrics: metrics,
 		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}, {Name: "queue", Ping: q.Ping},
 			{Name: "face_detector", Ping: func(context.Context) error { return nil }, Detail: a.FaceDetector}},
@@ -281,6 +295,10 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	run("keys", func() error { return a.Keys.Run(ctx, a.Log) })
 	if a.Role != RoleWorker {
 		run("outbox", func() error { a.Tasks.RunOutbox(ctx); return nil })
+		if err := a.Resumable.Start(ctx); err != nil {
+			return err
+		}
+		defer a.Resumable.Stop()
 	}
 	// The event relay stops last, so that its final pass publishes the
 	// events of the tasks that finished while the worker drained.
@@ -380,6 +398,21 @@ var (
 	_ upload.Store        = Store(nil)
 	_ render.FaceDetector = faceDetector{}
 )
+
+// completeResumable hands a finished tus upload to the upload use case's
+// door, like POST /v1/assets.
+func (a *App) completeResumable(ctx context.Context, tenant string, up tus.Upload) (string, error) {
+	body, err := up.Open()
+	if err != nil {
+		return "", fmt.Errorf("app: open finished upload %s: %w", up.ID, err)
+	}
+	defer body.Close()
+	res, err := a.Uploads.Upload(ctx, tenant, upload.Request{Name: up.Metadata["filename"], Body: body})
+	if err != nil {
+		return "", err
+	}
+	return res.ID, nil
+}
 
 // faceDetector adapts a vision.Detector to render.FaceDetector.
 type faceDetector struct{ d vision.Detector }
