@@ -53,6 +53,7 @@ type Store interface {
 	easel.TaskStore
 	easel.AnalysisStore
 	easel.EventOutbox
+	easel.IdempotentAssetStore
 }
 
 // App is a running easel: stores, engine, queue, services and the HTTP handler.
@@ -221,6 +222,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		MinRate:        cfg.Limits.MinUploadRate,
 		RateGrace:      cfg.Limits.UploadRateGrace,
 		CheckBytes:     cfg.Limits.UploadCheckBytes,
+		IdempotencyTTL: cfg.Limits.IdempotencyTTL,
 	}, meta, blobs, engine, a.Tasks, log)
 	a.Worker = worker.New(worker.Config{
 		Concurrency:  cfg.WorkerConcurrency(),
@@ -299,6 +301,7 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 			return err
 		}
 		defer a.Resumable.Stop()
+		run("idempotency keys", func() error { a.purgeIdempotencyKeys(ctx); return nil })
 	}
 	// The event relay stops last, so that its final pass publishes the
 	// events of the tasks that finished while the worker drained.
@@ -398,6 +401,25 @@ var (
 	_ upload.Store        = Store(nil)
 	_ render.FaceDetector = faceDetector{}
 )
+
+// purgeIdempotencyKeys deletes expired idempotency keys every hour until
+// ctx ends.
+func (a *App) purgeIdempotencyKeys(ctx context.Context) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := a.Meta.PurgeIdempotencyKeys(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.Log.Warn("purging idempotency keys", "err", err)
+		} else if n > 0 {
+			a.Log.Info("purged idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
 
 // completeResumable hands a finished tus upload to the upload use case's
 // door, like POST /v1/assets.

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"strings"
@@ -79,4 +80,41 @@ func TestSVGIsSanitisedAndServedSafely(t *testing.T) {
 	resp, out = b.do(t, "GET", path, nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(out))
 	require.Empty(t, resp.Header.Get("Content-Disposition"))
+}
+
+// TestIdempotentUpload: a retry with the same Idempotency-Key (the client
+// never saw the first answer) gets the first asset and makes no second one;
+// the key with another body is 422 idempotency_key_reused; keys belong to
+// the request's tenant.
+func TestIdempotentUpload(t *testing.T) {
+	t.Parallel()
+	b := start(t, nil)
+	data := noisePNG(t, 21, 40, 40)
+	post := func(body []byte, key string) (*http.Response, []byte) {
+		return b.do(t, "POST", "/v1/assets?analyze=false", bytes.NewReader(body), "Idempotency-Key", key)
+	}
+	resp, first := post(data, "order-42")
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(first))
+	resp, again := post(data, "order-42")
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(again))
+	var a1, a2 map[string]any
+	require.NoError(t, json.Unmarshal(first, &a1))
+	require.NoError(t, json.Unmarshal(again, &a2))
+	require.Equal(t, a1["id"], a2["id"], "the retry returns the first asset")
+	list, _, err := b.app.Meta.ListAssets(context.Background(), b.tenant, easel.ListPage{Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, list, 1, "one asset")
+
+	resp, out := post(noisePNG(t, 22, 40, 40), "order-42")
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, string(out))
+	require.Equal(t, "idempotency_key_reused", errorCode(t, out))
+
+	resp, out = post(data, "bad key")
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, string(out))
+
+	resp, out = post(data, "order-43")
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(out))
+	var a3 map[string]any
+	require.NoError(t, json.Unmarshal(out, &a3))
+	require.NotEqual(t, a1["id"], a3["id"], "another key, another asset")
 }

@@ -31,6 +31,7 @@ func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 		SkipAnalysis:    q.Get("analyze") == "false",
 		SkipVerify:      q.Get("verify") == "false",
 		SetReadDeadline: s.readDeadline(w),
+		IdempotencyKey:  r.Header.Get("Idempotency-Key"),
 	}
 	var err error
 	if req.Wait, err = parseWait(q.Get("wait")); err != nil {

@@ -44,6 +44,8 @@ type Config struct {
 	// uploads take. A larger upload takes the whole budget. 0 means
 	// 2 x MaxUploadBytes.
 	CheckBytes int64
+	// IdempotencyTTL is how long an idempotency key is remembered.
+	IdempotencyTTL time.Duration
 }
 
 // Engine reads image headers and decodes small rasters.
@@ -58,6 +60,7 @@ type Engine interface {
 // Store is what an upload needs of the metadata store.
 type Store interface {
 	CreateAsset(ctx context.Context, a easel.Asset) error
+	GetAsset(ctx context.Context, id string) (easel.Asset, error)
 	// SimilarAssets is easel.AnalysisStore's.
 	SimilarAssets(ctx context.Context, tenantID string, phash uint64, maxDistance, limit int, excludeID string) ([]easel.Similar, error)
 }
@@ -113,6 +116,11 @@ type Request struct {
 	// the body comes from (the zero time restores the server's), so a
 	// client that stops sending is cut at the minimum rate too.
 	SetReadDeadline func(time.Time) error
+	// IdempotencyKey, when set, makes the upload idempotent for the tenant
+	// (Idempotency-Key): a retry of the same request (same bytes and
+	// parameters) within Config.IdempotencyTTL returns the asset the first
+	// one created; another request with the key is idempotency_key_reused.
+	IdempotencyKey string
 }
 
 // Result is an uploaded asset with the near duplicates already stored.
@@ -123,6 +131,9 @@ type Result struct {
 	// Verified tells whether the whole image was decoded at upload (false
 	// with ?verify=false).
 	Verified bool `json:"verified"`
+	// Replayed is true when an Idempotency-Key named an upload already
+	// made: the asset is the first request's, and nothing was queued again.
+	Replayed bool `json:"-"`
 	// Task is the task the request's operations made, nil without operations.
 	Task *tasks.View `json:"-"`
 }
@@ -133,6 +144,9 @@ type Result struct {
 // sanitised), stores it and queues its analysis and its task. The request's
 // operations are validated before anything is stored.
 func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Result, error) {
+	if err := checkIdempotencyKey(req.IdempotencyKey); err != nil {
+		return Result{}, err
+	}
 	sp, err := s.spool(req.Body, req.SetReadDeadline)
 	if err != nil {
 		return Result{}, err
@@ -160,7 +174,7 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 	if err != nil {
 		return Result{}, err
 	}
-	if spec != nil {
+	if spec != nil && !res.Replayed {
 		v, err := s.tasks.SubmitSpec(ctx, tenantID, res.ID, *spec, req.Wait)
 		if err != nil {
 			return Result{}, err
@@ -185,11 +199,14 @@ func (s *Uploads) check(ctx context.Context, tenantID string, req Request, sp *s
 		return Result{}, err
 	}
 	defer unmap()
-	a, data, err := s.keep(ctx, tenantID, req, sp, data)
+	a, data, replay, err := s.keep(ctx, tenantID, req, sp, data)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Asset: a, Verified: !req.SkipVerify}
+	res := Result{Asset: a, Verified: !req.SkipVerify, Replayed: replay}
+	if replay {
+		return res, nil // the first request queued the analysis
+	}
 	if s.cfg.Analyze && !req.SkipAnalysis && s.tasks != nil {
 		res.AnalysisTaskID, res.NearDuplicates = s.analyze(ctx, a, data)
 	}
@@ -212,37 +229,37 @@ func (s *Uploads) reserve(ctx context.Context) (release func(), err error) {
 // req.SkipVerify; sanitises an SVG; stores the original content-addressed
 // and records the asset. It returns the bytes stored (data, or the
 // sanitised SVG).
-func (s *Uploads) keep(ctx context.Context, tenantID string, req Request, sp *spooled, data []byte) (easel.Asset, []byte, error) {
+func (s *Uploads) keep(ctx context.Context, tenantID string, req Request, sp *spooled, data []byte) (_ easel.Asset, _ []byte, replay bool, err error) {
 	src, err := s.engine.Probe(data)
 	if err != nil {
-		return easel.Asset{}, nil, err
+		return easel.Asset{}, nil, false, err
 	}
 	if px := src.Width * src.Height; px > s.cfg.MaxPixels {
-		return easel.Asset{}, nil, easel.Errorf(easel.CodeTooLarge, "image has %d pixels (%dx%d); the limit is %d", px, src.Width, src.Height, s.cfg.MaxPixels)
+		return easel.Asset{}, nil, false, easel.Errorf(easel.CodeTooLarge, "image has %d pixels (%dx%d); the limit is %d", px, src.Width, src.Height, s.cfg.MaxPixels)
 	}
 	if src.Pages > s.cfg.MaxPages {
-		return easel.Asset{}, nil, easel.Errorf(easel.CodeTooLarge, "image has %d frames or pages; the limit is %d", src.Pages, s.cfg.MaxPages)
+		return easel.Asset{}, nil, false, easel.Errorf(easel.CodeTooLarge, "image has %d frames or pages; the limit is %d", src.Pages, s.cfg.MaxPages)
 	}
 	body, size, hexSum := sp.reader(), sp.size, sp.sum
 	if src.Format == transform.FormatSVG {
 		if data, err = s.sanitizeSVG(data); err != nil {
-			return easel.Asset{}, nil, err
+			return easel.Asset{}, nil, false, err
 		}
 		sum := sha256.Sum256(data)
 		body, size, hexSum = bytes.NewReader(data), int64(len(data)), hex.EncodeToString(sum[:])
 	}
 	if !req.SkipVerify {
 		if err := s.verify(ctx, src.Format, data); err != nil {
-			return easel.Asset{}, nil, err
+			return easel.Asset{}, nil, false, err
 		}
 	}
 	key := easel.OriginalKey(hexSum)
 	if _, err := s.blobs.Stat(ctx, key); easel.IsNotFound(err) {
 		if err := s.blobs.Put(ctx, key, body); err != nil {
-			return easel.Asset{}, nil, fmt.Errorf("upload: store original: %w", err)
+			return easel.Asset{}, nil, false, fmt.Errorf("upload: store original: %w", err)
 		}
 	} else if err != nil {
-		return easel.Asset{}, nil, fmt.Errorf("upload: stat original: %w", err)
+		return easel.Asset{}, nil, false, fmt.Errorf("upload: stat original: %w", err)
 	}
 	w, h := src.DisplayedSize()
 	a := easel.Asset{
@@ -258,10 +275,10 @@ func (s *Uploads) keep(ctx context.Context, tenantID string, req Request, sp *sp
 		EXIF:      src.EXIF,
 		CreatedAt: time.Now().UTC(),
 	}
-	if err := s.store.CreateAsset(ctx, a); err != nil {
-		return easel.Asset{}, nil, fmt.Errorf("upload: record asset: %w", err)
+	if a, replay, err = s.record(ctx, req, a); err != nil {
+		return easel.Asset{}, nil, false, err
 	}
-	return a, data, nil
+	return a, data, replay, nil
 }
 
 // analyze queues the analysis (it runs on a worker) and finds the near

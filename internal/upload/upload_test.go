@@ -56,6 +56,9 @@ type storeFuncs struct {
 }
 
 func (s storeFuncs) CreateAsset(ctx context.Context, a easel.Asset) error { return s.create(ctx, a) }
+func (s storeFuncs) GetAsset(context.Context, string) (easel.Asset, error) {
+	return easel.Asset{}, easel.Errorf(easel.CodeNotFound, "no asset")
+}
 func (s storeFuncs) SimilarAssets(ctx context.Context, tenantID string, phash uint64, maxDistance, limit int, excludeID string) ([]easel.Similar, error) {
 	return s.similar(ctx, tenantID, phash, maxDistance, limit, excludeID)
 }
