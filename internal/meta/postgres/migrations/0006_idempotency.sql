@@ -1,4 +1,4 @@
--- 0005: Idempotency-Key of uploads. A key belongs to a tenant and names
+-- 0006: Idempotency-Key of uploads. A key belongs to a tenant and names
 -- the asset its first request created; request_hash tells a retry (same
 -- body and parameters) from a different request reusing the key. Rows are
 -- purged once expired (nanoseconds, UTC).
