@@ -23,6 +23,11 @@ const (
 	// metadata store) does not answer; nothing was kept, the client may retry.
 	CodeUnavailable Code = "unavailable"
 	CodeInternal    Code = "internal"
+	// CodeRequestTimeout: the client sent its request body too slowly.
+	CodeRequestTimeout Code = "request_timeout"
+	// CodeIdempotencyMismatch: an Idempotency-Key was reused for a
+	// different request.
+	CodeIdempotencyMismatch Code = "idempotency_key_reused"
 )
 
 // Error is the one error type of easel. Message is safe to show to a client;

@@ -28,6 +28,7 @@ import (
 	"github.com/easelhq/easel/internal/queue/relay"
 	"github.com/easelhq/easel/internal/render"
 	"github.com/easelhq/easel/internal/tasks"
+	"github.com/easelhq/easel/internal/tus"
 	"github.com/easelhq/easel/internal/upload"
 	"github.com/easelhq/easel/internal/vision"
 	"github.com/easelhq/easel/internal/webhook"
@@ -54,6 +55,7 @@ type Store interface {
 	easel.AnalysisStore
 	easel.LevelStore
 	easel.EventOutbox
+	easel.IdempotentAssetStore
 }
 
 // App is a running easel: stores, engine, queue, services and the HTTP handler.
@@ -78,7 +80,10 @@ type App struct {
 	Uploads      *upload.Uploads
 	Assets       *assets.Assets
 	Delivery     *delivery.Delivery
-	Handler      http.Handler
+	// Resumable serves tus uploads on /v1/uploads; a finished one goes
+	// through Uploads.Upload.
+	Resumable *tus.Handler
+	Handler   http.Handler
 	// Ops serves /healthz, /readyz and /metrics alone, for workers.
 	Ops http.Handler
 
@@ -171,6 +176,11 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		meta.Close()
 		return nil, err
 	}
+	if err := os.MkdirAll(filepath.Join(cfg.Data, "tmp"), 0o750); err != nil {
+		_ = q.Close()
+		meta.Close()
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
 	a := &App{Config: cfg, Role: role, Log: log, Meta: meta, Blobs: blobs, Queue: q, engine: engine, blobs: ob}
 	a.Keys = NewKeys(cfg, meta)
 	limiter := delivery.NewLimiter(cfg.RenderConcurrency(), cfg.RenderQueueLength())
@@ -225,6 +235,11 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Levels:         len(cfg.Render.Levels) > 0,
 		NearDistance:   cfg.Vision.NearDuplicateDistance,
 		NearLimit:      cfg.Vision.NearDuplicateLimit,
+		TempDir:        filepath.Join(cfg.Data, "tmp"),
+		MinRate:        cfg.Limits.MinUploadRate,
+		RateGrace:      cfg.Limits.UploadRateGrace,
+		CheckBytes:     cfg.Limits.UploadCheckBytes,
+		IdempotencyTTL: cfg.Limits.IdempotencyTTL,
 	}, meta, blobs, engine, a.Tasks, log)
 	a.Worker = worker.New(worker.Config{
 		Concurrency:  cfg.WorkerConcurrency(),
@@ -253,14 +268,25 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	}, q, meta, func(t easel.Task) any {
 		return a.Tasks.CallbackPayload(context.Background(), t)
 	}, log)
+	tc := tus.NewDefaultConfig()
+	tc.MaxSize = cfg.Limits.MaxUploadBytes
+	tc.MinRate, tc.RateGrace = cfg.Limits.MinUploadRate, cfg.Limits.UploadRateGrace
+	tc.WriteError = httpapi.ErrorWriter(log)
+	if a.Resumable, err = tus.New(tc, blobs, a.completeResumable, httpapi.APIKeyAuth(a.Keys)); err != nil {
+		_ = q.Close()
+		meta.Close()
+		return nil, err
+	}
 	deps := httpapi.Deps{
-		Uploads: a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches,
+		Resumable: a.Resumable,
+		Uploads:   a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches,
 		Log: log, Metrics: metrics,
 		Ready: readyChecks(cfg, meta, ob, q, a.FaceDetector),
 	}
 	a.Handler = httpapi.New(httpapi.Config{
 		CacheControl:   cfg.Delivery.CacheControl,
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
+		ReadTimeout:    cfg.HTTP.ReadTimeout,
 	}, deps)
 	a.Ops = httpapi.NewOps(deps)
 	return a, nil
@@ -291,6 +317,11 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	}
 	if a.Role != RoleWorker {
 		run("outbox", func() error { a.Tasks.RunOutbox(ctx); return nil })
+		if err := a.Resumable.Start(ctx); err != nil {
+			return err
+		}
+		defer a.Resumable.Stop()
+		run("idempotency keys", func() error { a.purgeIdempotencyKeys(ctx); return nil })
 	}
 	// The event relay stops last, so that its final pass publishes the
 	// events of the tasks that finished while the worker drained.
@@ -390,6 +421,40 @@ var (
 	_ upload.Store        = Store(nil)
 	_ render.FaceDetector = faceDetector{}
 )
+
+// purgeIdempotencyKeys deletes expired idempotency keys every hour until
+// ctx ends.
+func (a *App) purgeIdempotencyKeys(ctx context.Context) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := a.Meta.PurgeIdempotencyKeys(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.Log.Warn("purging idempotency keys", "err", err)
+		} else if n > 0 {
+			a.Log.Info("purged idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// completeResumable hands a finished tus upload to the upload use case's
+// door, like POST /v1/assets.
+func (a *App) completeResumable(ctx context.Context, tenant string, up tus.Upload) (string, error) {
+	body, err := up.Open()
+	if err != nil {
+		return "", fmt.Errorf("app: open finished upload %s: %w", up.ID, err)
+	}
+	defer body.Close()
+	res, err := a.Uploads.Upload(ctx, tenant, upload.Request{Name: up.Metadata["filename"], Body: body})
+	if err != nil {
+		return "", err
+	}
+	return res.ID, nil
+}
 
 // faceDetector adapts a vision.Detector to render.FaceDetector.
 type faceDetector struct{ d vision.Detector }

@@ -144,13 +144,25 @@ type HTTP struct {
 
 // Limits protect the service from hostile or oversized input.
 type Limits struct {
-	MaxUploadBytes     int64 `yaml:"max_upload_bytes"`
-	MaxUploads         int   `yaml:"max_uploads"`          // uploads read at once; each is held in memory
-	MaxPixels          int   `yaml:"max_pixels"`           // per frame
-	MaxPages           int   `yaml:"max_pages"`            // frames of an animation, pages of a document
-	MaxAnimationPixels int   `yaml:"max_animation_pixels"` // width x height x frames when all frames are rendered
-	MaxOutputPixels    int   `yaml:"max_output_pixels"`
-	MaxOutputBytes     int   `yaml:"max_output_bytes"`
+	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
+	MaxUploads     int   `yaml:"max_uploads"` // uploads checked and stored at once (bodies are streamed to disk first)
+	// UploadCheckBytes bounds the bytes of the uploads being checked at once
+	// (each is mapped into memory while probed and decode-checked); 0 means
+	// 2 x max_upload_bytes.
+	UploadCheckBytes int64 `yaml:"upload_check_bytes"`
+	// MinUploadRate is the slowest average transfer, in bytes per second, an
+	// upload body may keep up once UploadRateGrace has passed (408
+	// request_timeout); 0 disables the check.
+	MinUploadRate   int64         `yaml:"min_upload_rate"`
+	UploadRateGrace time.Duration `yaml:"upload_rate_grace"`
+	// IdempotencyTTL is how long an Idempotency-Key of POST /v1/assets is
+	// remembered.
+	IdempotencyTTL     time.Duration `yaml:"idempotency_ttl"`
+	MaxPixels          int           `yaml:"max_pixels"`           // per frame
+	MaxPages           int           `yaml:"max_pages"`            // frames of an animation, pages of a document
+	MaxAnimationPixels int           `yaml:"max_animation_pixels"` // width x height x frames when all frames are rendered
+	MaxOutputPixels    int           `yaml:"max_output_pixels"`
+	MaxOutputBytes     int           `yaml:"max_output_bytes"`
 }
 
 // Render configures on-the-fly rendering.
@@ -210,6 +222,9 @@ func Default() Config {
 		Limits: Limits{
 			MaxUploadBytes:     50 << 20,
 			MaxUploads:         8,
+			MinUploadRate:      1 << 10,
+			UploadRateGrace:    10 * time.Second,
+			IdempotencyTTL:     24 * time.Hour,
 			MaxPixels:          50_000_000,
 			MaxPages:           256,
 			MaxAnimationPixels: 200_000_000,
@@ -317,6 +332,8 @@ func (c Config) Validate() error {
 		return errors.New("config: data is empty")
 	case c.Limits.MaxUploadBytes <= 0 || c.Limits.MaxUploads <= 0:
 		return errors.New("config: limits.max_upload_bytes and limits.max_uploads must be positive")
+	case c.Limits.MinUploadRate < 0 || c.Limits.UploadRateGrace < 0 || c.Limits.IdempotencyTTL <= 0:
+		return errors.New("config: limits.min_upload_rate and limits.upload_rate_grace must not be negative, limits.idempotency_ttl must be positive")
 	case c.Limits.MaxPixels <= 0 || c.Limits.MaxPages <= 0 || c.Limits.MaxOutputPixels <= 0 || c.Limits.MaxOutputBytes <= 0:
 		return errors.New("config: limits must be positive")
 	case c.Render.Concurrency < 0 || c.Render.QueueLength < 0 || c.Render.CacheBytes < 0:

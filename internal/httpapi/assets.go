@@ -1,12 +1,11 @@
 package httpapi
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/assets"
@@ -19,16 +18,20 @@ import (
 const multipartSlack = 1 << 20
 
 // uploadAsset handles POST /v1/assets: multipart field "file", or the raw
-// image as the body. Operations (fields or query parameters "ops", repeated,
-// and "callback_url") make it also submit a task; "?wait=10s" then holds the
-// response until the task is final or the time is up.
+// image as the body, streamed to the use case. Operations (fields or query
+// parameters "ops", repeated, and "callback_url") make it also submit a task;
+// "?wait=10s" then holds the response until the task is final or the time
+// is up.
 func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	req := upload.Request{
-		Name:         q.Get("name"),
-		Body:         r.Body,
-		Task:         &tasks.Request{Ops: q["ops"], CallbackURL: q.Get("callback_url"), Region: q.Get("region")},
-		SkipAnalysis: q.Get("analyze") == "false",
+		Name:            q.Get("name"),
+		Body:            r.Body,
+		Task:            &tasks.Request{Ops: q["ops"], CallbackURL: q.Get("callback_url"), Region: q.Get("region")},
+		SkipAnalysis:    q.Get("analyze") == "false",
+		SkipVerify:      q.Get("verify") == "false",
+		SetReadDeadline: s.readDeadline(w),
+		IdempotencyKey:  r.Header.Get("Idempotency-Key"),
 	}
 	var err error
 	if req.Wait, err = parseWait(q.Get("wait")); err != nil {
@@ -37,10 +40,12 @@ func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 	}
 	if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType == "multipart/form-data" {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+multipartSlack)
-		if err := s.readMultipart(r, &req); err != nil {
+		body, err := openMultipart(r, &req)
+		if err != nil {
 			writeError(w, r, s.Log, err)
 			return
 		}
+		req.Body = body
 	}
 	res, err := s.Uploads.Upload(r.Context(), tenantOf(r), req)
 	if err != nil {
@@ -55,55 +60,21 @@ func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 	writeTask(w, *res.Task, res)
 }
 
-// readMultipart reads the "file" part into memory (at most the upload limit
-// and one byte, so the use case can tell it is too large) and the task
-// fields around it.
-func (s *server) readMultipart(r *http.Request, req *upload.Request) error {
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return easel.WrapError(easel.CodeInvalidArgument, err, "malformed multipart body")
+// readDeadline returns what sets the read deadline of the request's
+// connection, never later than http.read_timeout after now (the zero time
+// restores that bound).
+func (s *server) readDeadline(w http.ResponseWriter) func(time.Time) error {
+	rc := http.NewResponseController(w)
+	var hard time.Time
+	if s.cfg.ReadTimeout > 0 {
+		hard = time.Now().Add(s.cfg.ReadTimeout)
 	}
-	var file *bytes.Buffer
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
+	return func(t time.Time) error {
+		if t.IsZero() || (!hard.IsZero() && t.After(hard)) {
+			t = hard
 		}
-		if err != nil {
-			return uploadReadError(err)
-		}
-		switch part.FormName() {
-		case "file":
-			if file != nil {
-				return easel.Errorf(easel.CodeInvalidArgument, `multipart body has more than one "file"`)
-			}
-			file = new(bytes.Buffer)
-			if _, err := file.ReadFrom(io.LimitReader(part, s.cfg.MaxUploadBytes+1)); err != nil {
-				return uploadReadError(err)
-			}
-			if part.FileName() != "" {
-				req.Name = part.FileName()
-			}
-		case "ops", "callback_url", "region":
-			v, err := io.ReadAll(io.LimitReader(part, 64<<10))
-			if err != nil {
-				return uploadReadError(err)
-			}
-			switch part.FormName() {
-			case "ops":
-				req.Task.Ops = append(req.Task.Ops, string(v))
-			case "callback_url":
-				req.Task.CallbackURL = string(v)
-			default:
-				req.Task.Region = string(v)
-			}
-		}
+		return rc.SetReadDeadline(t)
 	}
-	if file == nil {
-		return easel.Errorf(easel.CodeInvalidArgument, `multipart body has no "file" field`)
-	}
-	req.Body = file
-	return nil
 }
 
 func uploadReadError(err error) error {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/easelhq/easel/internal/delivery"
+	"github.com/easelhq/easel/internal/svgsafe"
 )
 
 // Header values shared by every delivery response (never modified).
@@ -46,6 +47,13 @@ func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 	h["Content-Type"] = v.ContentType
 	h["Content-Length"] = v.ContentLength
 	h["X-Content-Type-Options"] = nosniff
+	if svgsafe.IsActive(out.ContentType) {
+		// An original of an active type (SVG): sanitised at upload, and
+		// still never run on the delivery origin.
+		for k, v := range svgsafe.SafeHeaders("") {
+			h.Set(k, v)
+		}
+	}
 	h["X-Easel-Cache"] = v.Layer
 	// Varnish bans cached objects by this header when the asset is deleted.
 	h["X-Easel-Asset"] = v.AssetID

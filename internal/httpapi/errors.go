@@ -29,6 +29,10 @@ func statusOf(code easel.Code) int {
 		return http.StatusGatewayTimeout
 	case easel.CodeUnavailable:
 		return http.StatusServiceUnavailable
+	case easel.CodeRequestTimeout:
+		return http.StatusRequestTimeout
+	case easel.CodeIdempotencyMismatch:
+		return http.StatusUnprocessableEntity
 	}
 	return http.StatusInternalServerError
 }
@@ -59,6 +63,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	if code == easel.CodeUnauthenticated {
 		h.Set("WWW-Authenticate", `Bearer realm="easel"`)
+	}
+	if code == easel.CodeRequestTimeout {
+		h.Set("Connection", "close") // the rest of the body is not read
 	}
 	h.Set("Cache-Control", "no-store")
 	writeJSON(w, status, body)

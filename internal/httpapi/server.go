@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/assets"
@@ -22,6 +23,10 @@ type Config struct {
 	// (plus room for the other fields); the upload use case enforces the
 	// limit itself.
 	MaxUploadBytes int64
+	// ReadTimeout is the server's http.read_timeout: an upload that moves
+	// its connection's read deadline (the minimum rate) never extends it
+	// past this.
+	ReadTimeout time.Duration
 }
 
 // Checker is a dependency /readyz checks.
@@ -45,9 +50,13 @@ type Deps struct {
 	Keys     *keys.Keys
 	Tasks    *tasks.Tasks   // nil: no task endpoints
 	Batches  *tasks.Batches // nil: no batch endpoints
-	Ready    []Checker
-	Metrics  *Metrics
-	Log      *slog.Logger
+	// Resumable, when set, serves tus uploads under /v1/uploads
+	// (internal/tus, authenticated with APIKeyAuth, errors written with
+	// ErrorWriter).
+	Resumable http.Handler
+	Ready     []Checker
+	Metrics   *Metrics
+	Log       *slog.Logger
 }
 
 type server struct {
@@ -73,6 +82,10 @@ func New(cfg Config, deps Deps) http.Handler {
 	if s.Batches != nil {
 		mux.HandleFunc("POST /v1/batches", s.authed(s.createBatch))
 		mux.HandleFunc("GET /v1/batches/{id}", s.authed(s.getBatch))
+	}
+	if s.Resumable != nil {
+		mux.Handle("/v1/uploads", s.Resumable)
+		mux.Handle("/v1/uploads/", s.Resumable)
 	}
 	mux.HandleFunc("GET /i/", s.deliver)
 	mux.HandleFunc("HEAD /i/", s.deliver)
@@ -140,6 +153,26 @@ func (s *server) authed(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, tenantID)))
 	}
+}
+
+// APIKeyAuth authenticates a request as the API routes do (Authorization:
+// Bearer <API key>) and returns its tenant: the AuthFunc of internal/tus,
+// with no byte cap of its own.
+func APIKeyAuth(k *keys.Keys) func(r *http.Request) (tenant string, maxBytes int64, err error) {
+	return func(r *http.Request) (string, int64, error) {
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			return "", 0, easel.Errorf(easel.CodeUnauthenticated, "missing Authorization: Bearer <API key>")
+		}
+		tenantID, err := k.Authenticate(r.Context(), strings.TrimSpace(secret))
+		return tenantID, 0, err
+	}
+}
+
+// ErrorWriter returns what writes an error as the API's JSON error, with
+// the status of its code: internal/tus's Config.WriteError.
+func ErrorWriter(log *slog.Logger) func(w http.ResponseWriter, r *http.Request, err error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) { writeError(w, r, log, err) }
 }
 
 func tenantOf(r *http.Request) string { return r.Context().Value(tenantKey{}).(string) }

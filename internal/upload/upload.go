@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/render"
 	"github.com/easelhq/easel/internal/tasks"
@@ -19,9 +21,11 @@ import (
 // Config bounds what an upload may be and sets the near-duplicate search.
 type Config struct {
 	MaxUploadBytes int64
-	MaxUploads     int // uploads read at once; the rest wait
-	MaxPixels      int // per frame
-	MaxPages       int
+	// MaxUploads is how many uploads are checked and stored at once; the
+	// rest wait. Bodies are streamed to TempDir before taking a slot.
+	MaxUploads int
+	MaxPixels  int // per frame
+	MaxPages   int
 	// Analyze queues the analysis of every upload that does not opt out.
 	Analyze bool
 	// Levels queues the making of every upload's pyramid of levels.
@@ -30,6 +34,20 @@ type Config struct {
 	// duplicates an upload reports; NearLimit how many it reports.
 	NearDistance int
 	NearLimit    int
+	// TempDir holds bodies while they arrive ("" is os.TempDir()).
+	TempDir string
+	// MinRate is the slowest average transfer, in bytes per second, a body
+	// may keep up once RateGrace has passed (request_timeout); 0 disables it.
+	MinRate   int64
+	RateGrace time.Duration
+	// CheckBytes bounds the bytes of the uploads being checked at once: a
+	// body is mapped into memory while it is probed, decode-checked and
+	// analysed, so this, not MaxUploads x MaxUploadBytes, bounds the memory
+	// uploads take. A larger upload takes the whole budget. 0 means
+	// 2 x MaxUploadBytes.
+	CheckBytes int64
+	// IdempotencyTTL is how long an idempotency key is remembered.
+	IdempotencyTTL time.Duration
 }
 
 // Engine reads image headers and decodes small rasters.
@@ -44,6 +62,7 @@ type Engine interface {
 // Store is what an upload needs of the metadata store.
 type Store interface {
 	CreateAsset(ctx context.Context, a easel.Asset) error
+	GetAsset(ctx context.Context, id string) (easel.Asset, error)
 	// SimilarAssets is easel.AnalysisStore's.
 	SimilarAssets(ctx context.Context, tenantID string, phash uint64, maxDistance, limit int, excludeID string) ([]easel.Similar, error)
 }
@@ -65,21 +84,26 @@ type Uploads struct {
 	engine Engine
 	tasks  Tasks // nil: no task queue
 	slots  chan struct{}
+	mapped *semaphore.Weighted // bytes being checked, Config.CheckBytes
 	log    *slog.Logger
 }
 
 // New returns the upload use case. tasks may be nil (no analysis, no
 // operations).
 func New(cfg Config, store Store, blobs easel.BlobStore, engine Engine, tasks Tasks, log *slog.Logger) *Uploads {
+	if cfg.CheckBytes <= 0 {
+		cfg.CheckBytes = 2 * max(cfg.MaxUploadBytes, 1)
+	}
 	return &Uploads{cfg: cfg, store: store, blobs: blobs, engine: engine, tasks: tasks, log: log,
-		slots: make(chan struct{}, max(1, cfg.MaxUploads))}
+		slots: make(chan struct{}, max(1, cfg.MaxUploads)), mapped: semaphore.NewWeighted(cfg.CheckBytes)}
 }
 
 // Request is one upload.
 type Request struct {
 	// Name is the client's file name, informative only.
 	Name string
-	// Body holds the image. A *bytes.Buffer is used without a copy.
+	// Body holds the image; it is streamed to a temporary file, never held
+	// in memory.
 	Body io.Reader
 	// Task, when it has operations, is submitted on the new asset (its
 	// AssetID is ignored); Wait then holds the answer until the task is
@@ -88,6 +112,18 @@ type Request struct {
 	Wait time.Duration
 	// SkipAnalysis opts out of the analysis (?analyze=false).
 	SkipAnalysis bool
+	// SkipVerify opts out of the small decode that checks the whole image
+	// (?verify=false): a corrupt or truncated image is then stored.
+	SkipVerify bool
+	// SetReadDeadline, when set, sets the read deadline of the connection
+	// the body comes from (the zero time restores the server's), so a
+	// client that stops sending is cut at the minimum rate too.
+	SetReadDeadline func(time.Time) error
+	// IdempotencyKey, when set, makes the upload idempotent for the tenant
+	// (Idempotency-Key): a retry of the same request (same bytes and
+	// parameters) within Config.IdempotencyTTL returns the asset the first
+	// one created; another request with the key is idempotency_key_reused.
+	IdempotencyKey string
 }
 
 // Result is an uploaded asset with the near duplicates already stored.
@@ -96,42 +132,85 @@ type Result struct {
 	NearDuplicates []easel.Similar `json:"near_duplicates,omitempty"`
 	AnalysisTaskID string          `json:"analysis_task_id,omitempty"` // GET /v1/tasks/{id} follows it
 	LevelsTaskID   string          `json:"levels_task_id,omitempty"`   // the task making the levels
+	// Verified tells whether the whole image was decoded at upload (false
+	// with ?verify=false).
+	Verified bool `json:"verified"`
+	// Replayed is true when an Idempotency-Key named an upload already
+	// made: the asset is the first request's, and nothing was queued again.
+	Replayed bool `json:"-"`
 	// Task is the task the request's operations made, nil without operations.
 	Task *tasks.View `json:"-"`
 }
 
-// Upload reads, checks and stores an original, then queues its analysis and
-// its task. The request's operations are validated before anything is stored.
+// Upload streams the body to a temporary file (hashing it, within the byte
+// limit and the minimum rate), then, holding one of the upload slots, checks
+// it (header, limits, a small decode unless SkipVerify; an SVG is
+// sanitised), stores it and queues its analysis and its task. The request's
+// operations are validated before anything is stored.
 func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Result, error) {
-	release, err := s.reserve(ctx)
+	if err := checkIdempotencyKey(req.IdempotencyKey); err != nil {
+		return Result{}, err
+	}
+	sp, err := s.spool(req.Body, req.SetReadDeadline)
 	if err != nil {
 		return Result{}, err
 	}
-	defer func() {
-		if release != nil {
-			release()
-		}
-	}()
-	data, err := s.read(req.Body)
-	if err != nil {
-		return Result{}, err
-	}
+	defer sp.close()
 	var spec *tasks.Spec
 	if req.Task != nil && len(req.Task.Ops) > 0 {
 		if s.tasks == nil {
 			return Result{}, easel.Errorf(easel.CodeInvalidArgument, "ops: this server runs no task queue")
 		}
-		sp, err := s.tasks.Validate(*req.Task)
+		v, err := s.tasks.Validate(*req.Task)
 		if err != nil {
 			return Result{}, err
 		}
-		spec = &sp
+		spec = &v
 	}
-	a, err := s.keep(ctx, tenantID, req.Name, data)
+	// The body has arrived: only now take a slot, which bounds the
+	// uploads being decoded and stored at once.
+	release, err := s.reserve(ctx)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Asset: a}
+	res, err := s.check(ctx, tenantID, req, sp)
+	release()
+	if err != nil {
+		return Result{}, err
+	}
+	if spec != nil && !res.Replayed {
+		v, err := s.tasks.SubmitSpec(ctx, tenantID, res.ID, *spec, req.Wait)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Task = &v
+	}
+	return res, nil
+}
+
+// check maps the spooled upload, keeps it and queues its analysis.
+func (s *Uploads) check(ctx context.Context, tenantID string, req Request, sp *spooled) (Result, error) {
+	if sp.size == 0 {
+		return Result{}, easel.Errorf(easel.CodeInvalidArgument, "the upload is empty")
+	}
+	weight := min(sp.size, s.cfg.CheckBytes)
+	if err := s.mapped.Acquire(ctx, weight); err != nil {
+		return Result{}, easel.WrapError(easel.CodeDeadlineExceeded, err, "timed out waiting to check the upload")
+	}
+	defer s.mapped.Release(weight)
+	data, unmap, err := sp.mmap()
+	if err != nil {
+		return Result{}, err
+	}
+	defer unmap()
+	a, data, replay, err := s.keep(ctx, tenantID, req, sp, data)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Asset: a, Verified: !req.SkipVerify, Replayed: replay}
+	if replay {
+		return res, nil // the first request queued the analysis
+	}
 	if s.cfg.Analyze && !req.SkipAnalysis && s.tasks != nil {
 		res.AnalysisTaskID, res.NearDuplicates = s.analyze(ctx, a, data)
 	}
@@ -142,78 +221,56 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 			res.LevelsTaskID = t.ID
 		}
 	}
-	data = nil
-	release()
-	release = nil // the bytes are no longer held: waiting for the task takes no slot
-	if spec != nil {
-		v, err := s.tasks.SubmitSpec(ctx, tenantID, a.ID, *spec, req.Wait)
-		if err != nil {
-			return Result{}, err
-		}
-		res.Task = &v
-	}
 	return res, nil
 }
 
-// reserve takes one of the upload slots that bound the memory held by
-// uploads in progress, waiting while ctx allows.
+// reserve takes one of the upload slots that bound the uploads being
+// checked and stored at once, waiting while ctx allows.
 func (s *Uploads) reserve(ctx context.Context) (release func(), err error) {
 	select {
 	case s.slots <- struct{}{}:
 		return func() { <-s.slots }, nil
 	case <-ctx.Done():
-		return nil, easel.WrapError(easel.CodeDeadlineExceeded, ctx.Err(), "timed out waiting to read the upload")
+		return nil, easel.WrapError(easel.CodeDeadlineExceeded, ctx.Err(), "timed out waiting to check the upload")
 	}
-}
-
-// read reads the body, refusing more than the byte limit.
-func (s *Uploads) read(body io.Reader) ([]byte, error) {
-	tooLarge := easel.Errorf(easel.CodeTooLarge, "upload is larger than %d bytes", s.cfg.MaxUploadBytes)
-	if buf, ok := body.(*bytes.Buffer); ok {
-		if int64(buf.Len()) > s.cfg.MaxUploadBytes {
-			return nil, tooLarge
-		}
-		return buf.Bytes(), nil
-	}
-	data, err := io.ReadAll(io.LimitReader(body, s.cfg.MaxUploadBytes+1))
-	if err != nil {
-		if easel.ErrorCode(err) == easel.CodeTooLarge {
-			return nil, err
-		}
-		return nil, easel.WrapError(easel.CodeInvalidArgument, err, "could not read the upload")
-	}
-	if int64(len(data)) > s.cfg.MaxUploadBytes {
-		return nil, tooLarge
-	}
-	return data, nil
 }
 
 // keep checks data from its header (type sniffed from the bytes,
-// dimensions, frames) before any decoding, stores the original
-// content-addressed and records the asset.
-func (s *Uploads) keep(ctx context.Context, tenantID, name string, data []byte) (easel.Asset, error) {
-	if len(data) == 0 {
-		return easel.Asset{}, easel.Errorf(easel.CodeInvalidArgument, "the upload is empty")
-	}
+// dimensions, frames) before any decoding, then with a small decode unless
+// req.SkipVerify; sanitises an SVG; stores the original content-addressed
+// and records the asset. It returns the bytes stored (data, or the
+// sanitised SVG).
+func (s *Uploads) keep(ctx context.Context, tenantID string, req Request, sp *spooled, data []byte) (_ easel.Asset, _ []byte, replay bool, err error) {
 	src, err := s.engine.Probe(data)
 	if err != nil {
-		return easel.Asset{}, err
+		return easel.Asset{}, nil, false, err
 	}
 	if px := src.Width * src.Height; px > s.cfg.MaxPixels {
-		return easel.Asset{}, easel.Errorf(easel.CodeTooLarge, "image has %d pixels (%dx%d); the limit is %d", px, src.Width, src.Height, s.cfg.MaxPixels)
+		return easel.Asset{}, nil, false, easel.Errorf(easel.CodeTooLarge, "image has %d pixels (%dx%d); the limit is %d", px, src.Width, src.Height, s.cfg.MaxPixels)
 	}
 	if src.Pages > s.cfg.MaxPages {
-		return easel.Asset{}, easel.Errorf(easel.CodeTooLarge, "image has %d frames or pages; the limit is %d", src.Pages, s.cfg.MaxPages)
+		return easel.Asset{}, nil, false, easel.Errorf(easel.CodeTooLarge, "image has %d frames or pages; the limit is %d", src.Pages, s.cfg.MaxPages)
 	}
-	sum := sha256.Sum256(data)
-	hexSum := hex.EncodeToString(sum[:])
+	body, size, hexSum := sp.reader(), sp.size, sp.sum
+	if src.Format == transform.FormatSVG {
+		if data, err = s.sanitizeSVG(data); err != nil {
+			return easel.Asset{}, nil, false, err
+		}
+		sum := sha256.Sum256(data)
+		body, size, hexSum = bytes.NewReader(data), int64(len(data)), hex.EncodeToString(sum[:])
+	}
+	if !req.SkipVerify {
+		if err := s.verify(ctx, src.Format, data); err != nil {
+			return easel.Asset{}, nil, false, err
+		}
+	}
 	key := easel.OriginalKey(hexSum)
 	if _, err := s.blobs.Stat(ctx, key); easel.IsNotFound(err) {
-		if err := s.blobs.Put(ctx, key, bytes.NewReader(data)); err != nil {
-			return easel.Asset{}, fmt.Errorf("upload: store original: %w", err)
+		if err := s.blobs.Put(ctx, key, body); err != nil {
+			return easel.Asset{}, nil, false, fmt.Errorf("upload: store original: %w", err)
 		}
 	} else if err != nil {
-		return easel.Asset{}, fmt.Errorf("upload: stat original: %w", err)
+		return easel.Asset{}, nil, false, fmt.Errorf("upload: stat original: %w", err)
 	}
 	w, h := src.DisplayedSize()
 	a := easel.Asset{
@@ -224,15 +281,15 @@ func (s *Uploads) keep(ctx context.Context, tenantID, name string, data []byte) 
 		Width:     w,
 		Height:    h,
 		Pages:     max(src.Pages, 1),
-		Bytes:     int64(len(data)),
-		Name:      sanitizeName(name),
+		Bytes:     size,
+		Name:      sanitizeName(req.Name),
 		EXIF:      src.EXIF,
 		CreatedAt: time.Now().UTC(),
 	}
-	if err := s.store.CreateAsset(ctx, a); err != nil {
-		return easel.Asset{}, fmt.Errorf("upload: record asset: %w", err)
+	if a, replay, err = s.record(ctx, req, a); err != nil {
+		return easel.Asset{}, nil, false, err
 	}
-	return a, nil
+	return a, data, replay, nil
 }
 
 // analyze queues the analysis (it runs on a worker) and finds the near

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -36,7 +37,11 @@ func fakeEngine() engineFuncs {
 			if !bytes.HasPrefix(data, []byte("IMG")) {
 				return transform.Source{}, easel.Errorf(easel.CodeUnsupportedMedia, "not an image")
 			}
-			return transform.Source{Format: transform.FormatPNG, Width: 10, Height: 20, Pages: 1}, nil
+			format := transform.FormatWebP
+			if bytes.HasPrefix(data, []byte("IMG-jpeg")) {
+				format = transform.FormatJPEG
+			}
+			return transform.Source{Format: format, Width: 10, Height: 20, Pages: 1}, nil
 		},
 		raster: func(_ context.Context, _ []byte, maxSide int) ([]byte, int, int, error) {
 			return make([]byte, 8*8*3), 8, 8, nil
@@ -51,6 +56,9 @@ type storeFuncs struct {
 }
 
 func (s storeFuncs) CreateAsset(ctx context.Context, a easel.Asset) error { return s.create(ctx, a) }
+func (s storeFuncs) GetAsset(context.Context, string) (easel.Asset, error) {
+	return easel.Asset{}, easel.Errorf(easel.CodeNotFound, "no asset")
+}
 func (s storeFuncs) SimilarAssets(ctx context.Context, tenantID string, phash uint64, maxDistance, limit int, excludeID string) ([]easel.Similar, error) {
 	return s.similar(ctx, tenantID, phash, maxDistance, limit, excludeID)
 }
@@ -173,6 +181,9 @@ func TestUpload(t *testing.T) {
 		{name: "one byte over the limit in a buffer", req: upload.Request{Body: bytes.NewBufferString("IMG-456789abcdefX")}, wantCode: easel.CodeTooLarge},
 		{name: "empty", req: upload.Request{Body: strings.NewReader("")}, wantCode: easel.CodeInvalidArgument},
 		{name: "not an image", req: upload.Request{Body: strings.NewReader("GIF")}, wantCode: easel.CodeUnsupportedMedia},
+		{name: "JPEG with its end", req: upload.Request{Body: strings.NewReader("IMG-jpeg\xff\xda..\xff\xd9")}, wantStored: true, wantAnalyze: true},
+		{name: "truncated JPEG", req: upload.Request{Body: strings.NewReader("IMG-jpeg\xff\xd9\xff\xda..")}, wantCode: easel.CodeUnsupportedMedia},
+		{name: "truncated JPEG unverified", req: upload.Request{Body: strings.NewReader("IMG-jpeg\xff\xda.."), SkipVerify: true}, wantStored: true, wantAnalyze: true},
 		{name: "too many pixels", cfg: func(c *upload.Config) { c.MaxPixels = 199 }, req: upload.Request{Body: strings.NewReader("IMG")}, wantCode: easel.CodeTooLarge},
 		{name: "analysis skipped", req: upload.Request{Body: strings.NewReader("IMG"), SkipAnalysis: true}, wantStored: true},
 		{name: "analysis off on the server", cfg: func(c *upload.Config) { c.Analyze = false }, req: upload.Request{Body: strings.NewReader("IMG")}, wantStored: true},
@@ -228,25 +239,56 @@ func TestUpload(t *testing.T) {
 	}
 }
 
-func TestUploadSlotsBoundConcurrentReads(t *testing.T) {
+func TestSlowBodyHoldsNoSlot(t *testing.T) {
 	t.Parallel()
 	cfg := defaults
 	cfg.MaxUploads = 1
 	u, _, _ := setup(cfg, true)
-	// The first upload holds the only slot while its body is read.
+	// The first upload's body is still arriving: it holds no slot.
 	pr, pw := io.Pipe()
 	first := make(chan error, 1)
 	go func() {
 		_, err := u.Upload(context.Background(), "tenant", upload.Request{Body: pr, SkipAnalysis: true})
 		first <- err
 	}()
-	_, err := pw.Write([]byte("IMG")) // returns once the first upload reads: it holds the slot
+	_, err := pw.Write([]byte("IMG")) // returns once the first upload reads
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, err = u.Upload(ctx, "tenant", upload.Request{Body: strings.NewReader("IMG")})
-	require.Equal(t, easel.CodeDeadlineExceeded, easel.ErrorCode(err))
+	require.NoError(t, err, "a complete body is checked while another is still arriving")
 	require.NoError(t, pw.Close())
+	require.NoError(t, <-first)
+}
+
+func TestSlotBoundsChecks(t *testing.T) {
+	t.Parallel()
+	cfg := defaults
+	cfg.MaxUploads = 1
+	u, _, _ := setup(cfg, true)
+	entered, unblock := make(chan struct{}), make(chan struct{})
+	eng := fakeEngine()
+	probe := eng.probe
+	var once sync.Once
+	eng.probe = func(data []byte) (transform.Source, error) {
+		if bytes.Equal(data, []byte("IMG-slow")) {
+			once.Do(func() { close(entered) })
+			<-unblock
+		}
+		return probe(data)
+	}
+	u = upload.New(cfg, storeFuncs{create: func(context.Context, easel.Asset) error { return nil }}, &memBlobs{data: map[string][]byte{}}, eng, nil, slog.New(slog.DiscardHandler))
+	first := make(chan error, 1)
+	go func() {
+		_, err := u.Upload(context.Background(), "tenant", upload.Request{Body: strings.NewReader("IMG-slow")})
+		first <- err
+	}()
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := u.Upload(ctx, "tenant", upload.Request{Body: strings.NewReader("IMG")})
+	require.Equal(t, easel.CodeDeadlineExceeded, easel.ErrorCode(err), "the only slot is held by the first check")
+	close(unblock)
 	require.NoError(t, <-first)
 	_, err = u.Upload(context.Background(), "tenant", upload.Request{Body: strings.NewReader("IMG")})
 	require.NoError(t, err, "the slot is free again")
@@ -276,6 +318,61 @@ func TestUploadQueuesLevels(t *testing.T) {
 			} else {
 				require.Empty(t, res.LevelsTaskID)
 			}
+		})
+	}
+}
+
+// trickle sends one byte every interval.
+type trickle struct {
+	data     []byte
+	interval time.Duration
+}
+
+func (tr *trickle) Read(p []byte) (int, error) {
+	if len(tr.data) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(tr.interval)
+	p[0] = tr.data[0]
+	tr.data = tr.data[1:]
+	return 1, nil
+}
+
+func TestMinimumRate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		minRate  int64
+		interval time.Duration
+		wantCode easel.Code
+	}{
+		{name: "too slow after the grace", minRate: 100, interval: 20 * time.Millisecond, wantCode: easel.CodeRequestTimeout},
+		{name: "fast enough", minRate: 10, interval: 5 * time.Millisecond},
+		{name: "check off", minRate: 0, interval: 20 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := defaults
+			cfg.MinRate, cfg.RateGrace, cfg.TempDir = tt.minRate, 50*time.Millisecond, t.TempDir()
+			u, c, _ := setup(cfg, true)
+			var deadlines []time.Time
+			_, err := u.Upload(context.Background(), "tenant", upload.Request{
+				Body:            &trickle{data: []byte("IMG-456789ab"), interval: tt.interval},
+				SkipAnalysis:    true,
+				SetReadDeadline: func(d time.Time) error { deadlines = append(deadlines, d); return nil },
+			})
+			require.Equal(t, tt.wantCode, easel.ErrorCode(err), "%v", err)
+			if tt.wantCode != "" {
+				require.Empty(t, c.created)
+			}
+			if tt.minRate > 0 {
+				require.NotEmpty(t, deadlines, "the connection's deadline follows the rate")
+				require.True(t, deadlines[len(deadlines)-1].IsZero(), "and is restored at the end")
+			}
+			entries, err := os.ReadDir(cfg.TempDir)
+			require.NoError(t, err)
+			require.Empty(t, entries, "the temporary file is removed")
 		})
 	}
 }

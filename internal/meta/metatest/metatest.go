@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) easel.MetaStore) {
 		{"ListAssetsBadCursor", testListAssetsBadCursor},
 		{"DeleteAsset", testDeleteAsset},
 		{"TimesRoundTrip", testTimesRoundTrip},
+		{"IdempotentCreate", testIdempotentCreate},
 		{"Ping", testPing},
 	})
 }

@@ -29,6 +29,11 @@ const selectAssets = "SELECT a.id, a.tenant_id, a.sha256, a.format, a.width, a.h
 // CreateAsset stores a. An existing ID is refused with
 // easel.CodeInvalidArgument; a missing tenant gives easel.CodeNotFound.
 func (s *Store) CreateAsset(ctx context.Context, a easel.Asset) error {
+	return s.insertAsset(ctx, s.write, a)
+}
+
+// insertAsset inserts a through db (the store or a transaction).
+func (s *Store) insertAsset(ctx context.Context, db conn, a easel.Asset) error {
 	if a.ID == "" {
 		return easel.Errorf(easel.CodeInvalidArgument, "asset ID is empty")
 	}
@@ -44,7 +49,7 @@ func (s *Store) CreateAsset(ctx context.Context, a easel.Asset) error {
 		}
 		exif = sql.NullString{String: string(b), Valid: true}
 	}
-	_, err = s.write.ExecContext(ctx, "INSERT INTO assets ("+assetColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err = db.ExecContext(ctx, "INSERT INTO assets ("+assetColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		a.ID, a.TenantID, a.SHA256, a.Format, a.Width, a.Height, a.Pages, a.Bytes, a.Name, exif, created)
 	switch {
 	case err == nil:
