@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/easelhq/easel/internal/source"
 )
 
 // Config is every setting of easel. Each field has a YAML key (its tag) and an
@@ -33,6 +35,11 @@ type Config struct {
 	Vision    Vision    `yaml:"vision"`
 	Blob      Blob      `yaml:"blob"`
 	Keys      Keys      `yaml:"keys"`
+
+	// Sources are named remote origins of originals (see docs/configuration.md).
+	Sources map[string]source.Origin `yaml:"sources"`
+	Fetch   Fetch                    `yaml:"fetch"`
+	Compat  Compat                   `yaml:"compat"`
 }
 
 // Keys configures URL signing keys.
@@ -233,8 +240,9 @@ func Default() Config {
 			NearDuplicateDistance: 8,
 			NearDuplicateLimit:    20,
 		},
-		Blob: defaultBlob(),
-		Keys: Keys{Refresh: 5 * time.Second},
+		Blob:  defaultBlob(),
+		Keys:  Keys{Refresh: 5 * time.Second},
+		Fetch: defaultFetch(),
 		Delivery: Delivery{
 			CacheControl: "public, max-age=31536000, immutable",
 			Presets: map[string]string{
@@ -327,6 +335,9 @@ func (c Config) Validate() error {
 		return errors.New("config: callbacks.schedule must not be empty, timeout and concurrency positive")
 	}
 	if err := c.Blob.validate(); err != nil {
+		return err
+	}
+	if err := c.validateSources(); err != nil {
 		return err
 	}
 	switch c.Log.Level {
