@@ -235,7 +235,14 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	}, q, meta, func(t easel.Task) any {
 		return a.Tasks.CallbackPayload(context.Background(), t)
 	}, log)
+	compat, err := newCompat(cfg, a, log)
+	if err != nil {
+		a.Delivery.Close()
+		meta.Close()
+		return nil, err
+	}
 	deps := httpapi.Deps{
+		Compat:  compat,
 		Uploads: a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches,
 		Log: log, Metrics: metrics,
 		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}, {Name: "queue", Ping: q.Ping},
