@@ -41,10 +41,13 @@ func (s *server) compatRoutes(next http.Handler) http.Handler {
 		p := r.URL.EscapedPath()
 		switch {
 		case strings.HasPrefix(p, transform.DeliveryPrefix) && transform.IsSourcePath(p[len(transform.DeliveryPrefix):]):
+			r.Pattern = "GET /i/{sig}/{ops}/src:{name}/" // the route label of the metrics
 			s.deliverSource(w, r, p[len(transform.DeliveryPrefix):])
 		case c.Thumbor != nil && strings.HasPrefix(p, "/thumbor/"):
+			r.Pattern = "GET /thumbor/"
 			s.thumbor(w, r, p[len("/thumbor"):])
 		case c.Imgproxy != nil && strings.HasPrefix(p, "/imgproxy/"):
+			r.Pattern = "GET /imgproxy/"
 			s.imgproxy(w, r, p[len("/imgproxy"):])
 		default:
 			next.ServeHTTP(w, r)
@@ -97,7 +100,7 @@ func (s *server) thumbor(w http.ResponseWriter, r *http.Request, path string) {
 func (s *server) imgproxy(w http.ResponseWriter, r *http.Request, path string) {
 	res, req, err := s.Compat.Remote.Imgproxy(r.Context(), *s.Compat.Imgproxy, path, r.Header.Get("Accept"), time.Now())
 	if err != nil {
-		if strings.Contains(easel.ErrorMessage(err), "expired") {
+		if easel.ErrorCode(err) == easel.CodePermissionDenied && strings.HasPrefix(easel.ErrorMessage(err), "imgproxy: exp:") {
 			err = easel.Errorf(easel.CodeNotFound, "imgproxy: the URL expired")
 		}
 		writeError(w, r, s.Log, err)
