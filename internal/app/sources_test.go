@@ -60,6 +60,7 @@ func startRemote(t *testing.T, edit func(*config.Config, string)) *remote {
 	rm.bundle = start(t, func(c *config.Config) {
 		c.Sources = map[string]source.Origin{
 			"local":  {URL: rm.origin.URL + "/img/", AllowLoopback: true},
+			"named":  {URL: rm.origin.URL + "/img/", AllowLoopback: true, Tenants: []string{"default"}},
 			"closed": {URL: rm.origin.URL + "/img/", AllowLoopback: true, Tenants: []string{"someone-else"}},
 		}
 		c.Compat.Thumbor = config.Thumbor{Enabled: true, SecurityKey: thumborKey, Source: "local", Tenant: "compat"}
@@ -128,6 +129,9 @@ func TestSourceDelivery(t *testing.T) {
 	resp, _ = rm.do(t, "GET", path, nil)
 	require.Equal(t, "memory", resp.Header.Get("X-Easel-Cache"))
 	require.EqualValues(t, 1, rm.hits.Load(), "the original is fetched once, then served from the blob cache")
+
+	resp, out = rm.do(t, "GET", rm.srcURL(t, "w_30", "named", "a.png"), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "a source listing the tenant by name: %s", out)
 
 	tests := []struct {
 		name string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/url"
 	"time"
 
 	"github.com/easelhq/easel"
@@ -16,6 +17,7 @@ import (
 // the real one. Fetch checks the tenant, the path and every address.
 type Sources interface {
 	Fetch(ctx context.Context, tenant, name, rawPath string) (source.Image, error)
+	Resolve(tenant, name, rawPath string) (*url.URL, string, error)
 	Match(tenant, rawURL string) (name, rawPath string, err error)
 }
 
@@ -81,7 +83,29 @@ func (r *Remote) Resolve(ctx context.Context, req Request) (*RemoteResolved, err
 		}
 		tenant = t
 	}
-	return r.ResolveSource(ctx, tenant, name, rawPath, opts, req.Accept)
+	fetchAs, err := r.sourceTenant(ctx, tenant, name, rawPath)
+	if err != nil {
+		return nil, err
+	}
+	return r.resolveSource(ctx, tenant, fetchAs, name, rawPath, opts, req.Accept)
+}
+
+// sourceTenant returns how the source's tenants list knows the tenant: by
+// its ID, or else by its name (sources.<name>.tenants: [default]).
+func (r *Remote) sourceTenant(ctx context.Context, tenantID, name, rawPath string) (string, error) {
+	if _, _, err := r.src.Resolve(tenantID, name, rawPath); easel.ErrorCode(err) != easel.CodeNotFound || tenantID == "" {
+		return tenantID, nil
+	}
+	t, err := r.d.meta.GetTenant(ctx, tenantID)
+	if easel.IsNotFound(err) {
+		return tenantID, nil
+	} else if err != nil {
+		return "", err
+	}
+	if _, _, err := r.src.Resolve(t.Name, name, rawPath); easel.ErrorCode(err) != easel.CodeNotFound {
+		return t.Name, nil
+	}
+	return tenantID, nil
 }
 
 // ResolveSource resolves already verified options for the original at
@@ -89,6 +113,12 @@ func (r *Remote) Resolve(ctx context.Context, req Request) (*RemoteResolved, err
 // (from the blob cache while fresh) and derives the ETag and the cache key
 // from the source, the path, the original's validator and the options.
 func (r *Remote) ResolveSource(ctx context.Context, tenant, name, rawPath string, opts transform.Options, accept string) (*RemoteResolved, error) {
+	return r.resolveSource(ctx, tenant, tenant, name, rawPath, opts, accept)
+}
+
+// resolveSource is ResolveSource fetching as fetchAs (the tenant's ID or
+// name, as the source lists it); overlays belong to tenant.
+func (r *Remote) resolveSource(ctx context.Context, tenant, fetchAs, name, rawPath string, opts transform.Options, accept string) (*RemoteResolved, error) {
 	opts, err := transform.Expand(opts, r.d.cfg.Presets)
 	if err != nil {
 		return nil, err
@@ -98,7 +128,7 @@ func (r *Remote) ResolveSource(ctx context.Context, tenant, name, rawPath string
 		res.opts.Format = transform.Negotiate(accept)
 		res.Vary = true
 	}
-	img, err := r.src.Fetch(ctx, tenant, name, rawPath)
+	img, err := r.src.Fetch(ctx, fetchAs, name, rawPath)
 	if err != nil {
 		return nil, err
 	}
