@@ -12,10 +12,14 @@ import (
 	"github.com/easelhq/easel/internal/source"
 )
 
+// originCacheBytes bounds the memory copy of fetched originals in front of
+// the blob store.
+const originCacheBytes = 64 << 20
+
 // newCompat builds the remote sources (cached in the blob store under
 // sources/) and the compatible endpoints the configuration enables.
 func newCompat(cfg config.Config, a *App, log *slog.Logger) (*httpapi.Compat, error) {
-	fetcher, err := source.New(cfg.SourceConfig(), source.NewBlobCache(a.Blobs), source.WithLogger(log))
+	fetcher, err := source.New(cfg.SourceConfig(), source.Tiered{Front: source.NewMemoryCache(originCacheBytes), Back: source.NewBlobCache(a.Blobs)}, source.WithLogger(log))
 	if err != nil {
 		return nil, err
 	}

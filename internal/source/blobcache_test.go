@@ -97,3 +97,28 @@ func TestBlobCacheRestartRevalidates(t *testing.T) {
 	require.EqualValues(t, 2, gets.Load())
 	require.EqualValues(t, 1, notModified.Load(), "revalidated with the stored ETag")
 }
+
+// TestTiered: the back layer answers what the front does not hold and
+// fills it; Put writes both.
+func TestTiered(t *testing.T) {
+	ctx := context.Background()
+	front, back := source.NewMemoryCache(1<<20), source.NewMemoryCache(1<<20)
+	c := source.Tiered{Front: front, Back: back}
+	e := source.Entry{Data: []byte("x"), ETag: `"1"`}
+	require.NoError(t, back.Put(ctx, "o:/a", e))
+	got, ok, err := c.Get(ctx, "o:/a")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, e.ETag, got.ETag)
+	_, ok, _ = front.Get(ctx, "o:/a")
+	require.True(t, ok, "the front was filled")
+
+	require.NoError(t, c.Put(ctx, "o:/b", e))
+	_, ok, _ = back.Get(ctx, "o:/b")
+	require.True(t, ok)
+	_, ok, _ = front.Get(ctx, "o:/b")
+	require.True(t, ok)
+	_, ok, err = c.Get(ctx, "o:/c")
+	require.NoError(t, err)
+	require.False(t, ok)
+}
