@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/render"
 	"github.com/easelhq/easel/internal/source"
@@ -42,6 +44,7 @@ type Remote struct {
 	src     Sources
 	signers Signers
 	planner Planner
+	group   singleflight.Group // renders by cache key
 }
 
 // NewRemote returns a Remote rendering with d.
@@ -176,10 +179,10 @@ func (r *Remote) Render(ctx context.Context, res *RemoteResolved) (*Rendered, er
 	if hit, ok := d.cache.get(res.key); ok {
 		d.obs.CacheHit("memory")
 		out := *hit
-		out.Layer, out.Vary = "memory", res.Vary
+		out.Layer = "memory"
 		return &out, nil
 	}
-	v, err, _ := d.group.Do(res.key, func() (any, error) {
+	v, err, _ := r.group.Do(res.key, func() (any, error) {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.Timeout)
 		defer cancel()
 		if hit, ok := d.cache.get(res.key); ok {
@@ -212,6 +215,5 @@ func (r *Remote) Render(ctx context.Context, res *RemoteResolved) (*Rendered, er
 		return nil, err
 	}
 	out := *v.(*Rendered)
-	out.Vary = res.Vary
 	return &out, nil
 }

@@ -12,7 +12,7 @@ func (k *Keys) TenantOf(ctx context.Context, sig, path string) (tenantID string,
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	for id, keys := range k.signing {
-		if verifyAny(keys, sig, path) {
+		if verifyAny(keys, sig, path) != "" {
 			return id, true, nil
 		}
 	}
