@@ -277,8 +277,16 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		meta.Close()
 		return nil, err
 	}
+	compat, err := newCompat(cfg, a, log)
+	if err != nil {
+		a.Delivery.Close()
+		_ = q.Close()
+		meta.Close()
+		return nil, err
+	}
 	deps := httpapi.Deps{
 		Resumable: a.Resumable,
+		Compat:    compat,
 		Uploads:   a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches,
 		Log: log, Metrics: metrics,
 		Ready: readyChecks(cfg, meta, ob, q, a.FaceDetector),

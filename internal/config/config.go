@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/easelhq/easel/internal/source"
 )
 
 // Config is every setting of easel. Each field has a YAML key (its tag) and an
@@ -36,6 +38,11 @@ type Config struct {
 	Blob      Blob      `yaml:"blob"`
 	Meta      Meta      `yaml:"meta"`
 	Keys      Keys      `yaml:"keys"`
+
+	// Sources are named remote origins of originals (see docs/configuration.md).
+	Sources map[string]source.Origin `yaml:"sources"`
+	Fetch   Fetch                    `yaml:"fetch"`
+	Compat  Compat                   `yaml:"compat"`
 }
 
 // Keys configures URL signing keys.
@@ -265,9 +272,10 @@ func Default() Config {
 			NearDuplicateDistance: 8,
 			NearDuplicateLimit:    20,
 		},
-		Blob: defaultBlob(),
-		Meta: defaultMeta(),
-		Keys: Keys{Refresh: 5 * time.Second},
+		Blob:  defaultBlob(),
+		Meta:  defaultMeta(),
+		Keys:  Keys{Refresh: 5 * time.Second},
+		Fetch: defaultFetch(),
 		Delivery: Delivery{
 			CacheControl: "public, max-age=31536000, immutable",
 			Presets: map[string]string{
@@ -364,6 +372,9 @@ func (c Config) Validate() error {
 		return errors.New("config: callbacks.schedule must not be empty, timeout and concurrency positive")
 	}
 	if err := c.Blob.validate(); err != nil {
+		return err
+	}
+	if err := c.validateSources(); err != nil {
 		return err
 	}
 	if err := c.Meta.validate(); err != nil {

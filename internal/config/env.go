@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 var errEOF = io.EOF
@@ -148,6 +150,11 @@ func setValue(fv reflect.Value, raw string) error {
 			m.SetMapIndex(reflect.ValueOf(strings.TrimSpace(k)), ev)
 		}
 		fv.Set(m)
+	case fv.Kind() == reflect.Struct && fv.CanAddr():
+		// A map of structs (sources): each value is a YAML flow mapping.
+		if err := yaml.Unmarshal([]byte(raw), fv.Addr().Interface()); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("unsupported setting type %s", fv.Type())
 	}

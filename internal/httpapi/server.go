@@ -57,6 +57,7 @@ type Deps struct {
 	Ready     []Checker
 	Metrics   *Metrics
 	Log       *slog.Logger
+	Compat    *Compat // nil: no remote sources nor compatible endpoints
 }
 
 type server struct {
@@ -96,7 +97,7 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, easel.Errorf(easel.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
 	})
-	return s.Metrics.instrument(s.Log, recoverer(s.Log, deliveryFirst(s.deliver, mux)))
+	return s.Metrics.instrument(s.Log, recoverer(s.Log, s.compatRoutes(deliveryFirst(s.deliver, mux))))
 }
 
 // NewOps returns the handler of a process with no API (a worker): /healthz,
