@@ -33,6 +33,10 @@ type Config struct {
 	Vision    Vision    `yaml:"vision"`
 	Blob      Blob      `yaml:"blob"`
 	Keys      Keys      `yaml:"keys"`
+
+	Processors Processors `yaml:"processors"`
+	Flows      Flows      `yaml:"flows"`
+	Rules      Rules      `yaml:"rules"`
 }
 
 // Keys configures URL signing keys.
