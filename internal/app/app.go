@@ -20,6 +20,8 @@ import (
 	"github.com/easelhq/easel/internal/config"
 	"github.com/easelhq/easel/internal/delivery"
 	"github.com/easelhq/easel/internal/engine/vips"
+	"github.com/easelhq/easel/internal/flow"
+	"github.com/easelhq/easel/internal/flows"
 	"github.com/easelhq/easel/internal/httpapi"
 	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/meta/sqlite"
@@ -76,11 +78,16 @@ type App struct {
 	Uploads      *upload.Uploads
 	Assets       *assets.Assets
 	Delivery     *delivery.Delivery
-	Handler      http.Handler
+	// Flows runs flows and explains rules; Live holds the processors,
+	// flows and rules loaded from processors.dir, flows.dir and rules.file.
+	Flows   *flows.Flows
+	Live    *flow.Live
+	Handler http.Handler
 	// Ops serves /healthz, /readyz and /metrics alone, for workers.
 	Ops http.Handler
 
 	engine *vips.Engine
+	flow   *flowParts
 }
 
 // OpenMeta opens the metadata store the configuration names.
@@ -200,6 +207,13 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		OutboxMinAge:   cfg.Queue.OutboxMinAge,
 	}, meta, meta, q, a.Keys, log)
 	a.Batches = tasks.NewBatches(a.Tasks)
+	if a.flow, err = newFlowParts(ctx, cfg, meta, blobs, engine, a.Renderer, faces, log); err != nil {
+		q.Close()
+		meta.Close()
+		return nil, err
+	}
+	a.Live = a.flow.live
+	a.Flows = flows.New(a.Live, a.Tasks, meta)
 	a.Uploads = upload.New(upload.Config{
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
 		MaxUploads:     cfg.Limits.MaxUploads,
@@ -222,6 +236,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Processors: map[string]worker.Processor{
 			easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
 			easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
+			easel.TaskFlow:    worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q},
 		},
 		Observer: metrics, Log: log,
 	})
@@ -236,10 +251,10 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		return a.Tasks.CallbackPayload(context.Background(), t)
 	}, log)
 	deps := httpapi.Deps{
-		Uploads: a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches,
+		Uploads: a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches, Flows: a.Flows,
 		Log: log, Metrics: metrics,
 		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}, {Name: "queue", Ping: q.Ping},
-			{Name: "face_detector", Ping: func(context.Context) error { return nil }, Detail: a.FaceDetector}},
+			{Name: "face_detector", Ping: func(context.Context) error { return nil }, Detail: a.FaceDetector}, a.flow.checker()},
 	}
 	a.Handler = httpapi.New(httpapi.Config{
 		CacheControl:   cfg.Delivery.CacheControl,
@@ -269,6 +284,10 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	run("keys", func() error { return a.Keys.Run(ctx, a.Log) })
+	if err := a.Live.Start(ctx); err != nil {
+		return fmt.Errorf("workflows: %w", err)
+	}
+	defer a.Live.Stop()
 	if a.Role != RoleWorker {
 		run("outbox", func() error { a.Tasks.RunOutbox(ctx); return nil })
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/assets"
 	"github.com/easelhq/easel/internal/delivery"
+	"github.com/easelhq/easel/internal/flows"
 	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/upload"
@@ -30,6 +31,9 @@ type Checker struct {
 	Ping func(ctx context.Context) error
 	// Detail, when set, is shown instead of "ok" (which detector is in use).
 	Detail string
+	// Describe, when set, is called for the detail shown instead of "ok"
+	// (a state that changes: the workflows' isolation and reload errors).
+	Describe func() string
 }
 
 // Deps are the use cases the handler serves: each handler decodes the
@@ -41,6 +45,7 @@ type Deps struct {
 	Keys     *keys.Keys
 	Tasks    *tasks.Tasks   // nil: no task endpoints
 	Batches  *tasks.Batches // nil: no batch endpoints
+	Flows    *flows.Flows   // nil: no flow endpoints
 	Ready    []Checker
 	Metrics  *Metrics
 	Log      *slog.Logger
@@ -64,6 +69,13 @@ func New(cfg Config, deps Deps) http.Handler {
 		mux.HandleFunc("POST /v1/assets/{id}/tasks", s.authed(s.createAssetTask))
 		mux.HandleFunc("GET /v1/tasks/{id}", s.authed(s.getTask))
 		mux.HandleFunc("POST /v1/tasks/{id}/retry", s.authed(s.retryTask))
+		mux.HandleFunc("GET /v1/tasks/{id}/events", s.authed(s.taskEvents))
+	}
+	if s.Flows != nil {
+		mux.HandleFunc("POST /v1/flows/{name}/run", s.authed(s.runFlow))
+		mux.HandleFunc("GET /v1/flows", s.authed(s.listFlows))
+		mux.HandleFunc("GET /v1/flows/{name}", s.authed(s.getFlow))
+		mux.HandleFunc("POST /v1/rules/explain", s.authed(s.explainRules))
 	}
 	if s.Batches != nil {
 		mux.HandleFunc("POST /v1/batches", s.authed(s.createBatch))
@@ -150,6 +162,9 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		checks[c.Name] = "ok"
 		if c.Detail != "" {
 			checks[c.Name] = c.Detail
+		}
+		if c.Describe != nil {
+			checks[c.Name] = c.Describe()
 		}
 	}
 	state := "ready"

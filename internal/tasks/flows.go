@@ -57,8 +57,61 @@ func (s *Tasks) SubmitFlow(ctx context.Context, tenantID string, req FlowRequest
 	return s.View(ctx, t), nil
 }
 
-// Watch returns the tenant's task now (for server-sent events); it is Get
-// without the callback log.
-func (s *Tasks) Watch(ctx context.Context, tenantID, id string) (easel.Task, error) {
-	return s.get(ctx, tenantID, id)
+// Update is one message of Follow: the task when its state changed, or a
+// progress event.
+type Update struct {
+	Task     *View        `json:"task,omitempty"`
+	Progress *easel.Event `json:"progress,omitempty"`
+}
+
+// Follow calls send with the tenant's task now, then with every change of
+// its state and every progress event, until the task is final, ctx is done
+// or send fails. It listens to the events stream and polls the store every
+// 250ms (events may be lost on a reconnect).
+func (s *Tasks) Follow(ctx context.Context, tenantID, id string, send func(Update) error) error {
+	t, err := s.get(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	events, unsubscribe, err := s.queue.SubscribeEvents(ctx, tenantID, id)
+	if err != nil {
+		s.log.Debug("follow without events; polling", "task", id, "err", err)
+		events = nil
+	} else {
+		defer unsubscribe()
+	}
+	poll := time.NewTicker(250 * time.Millisecond)
+	defer poll.Stop()
+	var last easel.Task
+	for first := true; ; first = false {
+		if first || t.State != last.State || t.Attempts != last.Attempts || t.UpdatedAt != last.UpdatedAt {
+			v := s.View(ctx, t)
+			if err := send(Update{Task: &v}); err != nil {
+				return err
+			}
+			last = t
+		}
+		if t.State.Final() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case e, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			if e.Type == easel.EventProgress {
+				if err := send(Update{Progress: &e}); err != nil {
+					return err
+				}
+				continue
+			}
+		case <-poll.C:
+		}
+		if t, err = s.get(ctx, tenantID, id); err != nil {
+			return err
+		}
+	}
 }

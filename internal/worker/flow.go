@@ -74,7 +74,7 @@ func (p FlowProcessor) Process(ctx context.Context, t easel.Task, a easel.Asset,
 		return nil, fmt.Errorf("flow input: %w", err)
 	}
 	j := flow.BlobJournal{Blobs: p.Journal, Prefix: FlowJournalPrefix(t.ID)}
-	res, err := p.Runner.Run(ctx, c, in, j, p.progress(ctx, t))
+	res, err := p.Runner.Run(WithTenant(ctx, t.TenantID), c, in, j, p.progress(ctx, t))
 	if err != nil {
 		return nil, err
 	}
@@ -168,4 +168,19 @@ func processStage(err error) string {
 		return stageProcess + ":" + step
 	}
 	return stageProcess
+}
+
+type tenantKey struct{}
+
+// WithTenant returns ctx carrying the tenant of the task a flow runs for:
+// built-in processors that look assets up (overlays, watermark images)
+// read it with TenantOf.
+func WithTenant(ctx context.Context, tenantID string) context.Context {
+	return context.WithValue(ctx, tenantKey{}, tenantID)
+}
+
+// TenantOf returns the tenant WithTenant put in ctx, "" when none.
+func TenantOf(ctx context.Context) string {
+	s, _ := ctx.Value(tenantKey{}).(string)
+	return s
 }
