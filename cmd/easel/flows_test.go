@@ -18,7 +18,7 @@ import (
 // flowFiles writes a processors dir (the stamp and fail shell processors of
 // internal/flow/processor/testdata) and a flows dir, readable by the
 // sandbox's unprivileged user.
-func flowFiles(t *testing.T) (procs, flows string) {
+func flowFiles(t *testing.T) (procs, flows, rules string) {
 	t.Helper()
 	root := t.TempDir()
 	require.NoError(t, os.Chmod(filepath.Dir(root), 0o755))
@@ -62,13 +62,23 @@ steps:
     input: thumb
     params: {ops: "w_50,f_png"}
 `)
-	return procs, flows
+	rules = filepath.Join(root, "rules.yaml")
+	require.NoError(t, os.WriteFile(rules, []byte(`
+- name: tiny
+  when: "short_side < 100"
+  flow: breaks
+- name: wide
+  when: "width > 2000 && format == 'jpeg'"
+  flow: thumb-stamp
+  params: {stamp: {label: ruled}}
+`), 0o644))
+	return procs, flows, rules
 }
 
 func TestFlowsRunValidateAndStream(t *testing.T) {
 	t.Parallel()
-	procs, flows := flowFiles(t)
-	s := startServer(t, "EASEL_PROCESSORS_DIR="+procs, "EASEL_FLOWS_DIR="+flows)
+	procs, flows, rules := flowFiles(t)
+	s := startServer(t, "EASEL_PROCESSORS_DIR="+procs, "EASEL_FLOWS_DIR="+flows, "EASEL_RULES_FILE="+rules)
 	photo := testimages.Path(t, "photos/plasma_ColorfulCups_2560x1600.jpg")
 
 	status, body := s.apiCall(t, "GET", "/v1/flows", nil)
@@ -85,8 +95,8 @@ func TestFlowsRunValidateAndStream(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(ready))
 	require.Contains(t, string(ready), "sandbox:")
 
-	status, body = s.uploadWith(t, photo, "")
-	require.Equal(t, http.StatusCreated, status, "%v", body)
+	status, body = s.uploadWith(t, photo, "?rules=false")
+	require.Equal(t, http.StatusCreated, status, "no rules, no task: %v", body)
 	assetID, _ := body["id"].(string)
 	if assetID == "" {
 		assetID, _ = field(body, "asset", "id").(string)
@@ -110,6 +120,16 @@ func TestFlowsRunValidateAndStream(t *testing.T) {
 	require.True(t, strings.HasPrefix(thumb["key"].(string), "tasks/"+field(body, "task", "id").(string)+"/"), "%v", thumb)
 	require.Equal(t, "stamp.info", info["ops"])
 	require.Equal(t, "json", info["format"])
+
+	// Rules: explained, and applied to an upload with no operations.
+	status, body = s.apiCall(t, "POST", "/v1/rules/explain", map[string]any{"asset_id": assetID})
+	require.Equal(t, http.StatusOK, status, "%v", body)
+	require.Equal(t, "wide", field(body, "matched", "rule"), "%v", body)
+	require.Len(t, body["rules"], 2)
+	status, body = s.uploadWith(t, photo, "?wait=30s")
+	require.Equal(t, http.StatusOK, status, "%v", body)
+	require.Equal(t, "flow", field(body, "task", "kind"), "%v", body)
+	require.Equal(t, "succeeded", field(body, "task", "state"), "%v", body)
 
 	// Bad parameters: 400 before anything is queued.
 	for name, params := range map[string]map[string]any{

@@ -7,6 +7,7 @@ package flows
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/easelhq/easel"
@@ -143,3 +144,17 @@ func (f *Flows) asset(ctx context.Context, tenantID, assetID string) (easel.Asse
 // Status is the state of the loaded files: Error says why the last reload
 // failed, when it did (the last good version stays in use).
 func (f *Flows) Status() watch.Status { return f.live.Status() }
+
+// RunRules runs the flow the rules pick for a new upload (with the rule's
+// parameters); nil when no rule matches.
+func (f *Flows) RunRules(ctx context.Context, tenantID, assetID, region, callbackURL string, wait time.Duration) (*tasks.View, error) {
+	m, ok, err := f.Route(ctx, tenantID, assetID, region)
+	if err != nil || !ok {
+		return nil, err
+	}
+	v, err := f.Run(ctx, tenantID, m.Flow, RunRequest{AssetID: assetID, Params: m.Params, CallbackURL: callbackURL, Region: region}, wait)
+	if err != nil {
+		return nil, fmt.Errorf("flows: rule %q: %w", m.Rule, err)
+	}
+	return &v, nil
+}
