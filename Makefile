@@ -13,7 +13,7 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # watermarks) for the video processors; python3 for the test processors;
 # chromium for the web console's browser tests (web/console, chromedp).
 RUN_PKGS   := libvips-dev pkg-config gcc
-TEST_PKGS  := $(RUN_PKGS) libvips-tools nats-server ffmpeg fonts-dejavu-core python3 postgresql chromium
+TEST_PKGS  := $(RUN_PKGS) libvips-tools nats-server ffmpeg fonts-dejavu-core python3 postgresql chromium varnish
 BENCH_PKGS := $(TEST_PKGS) wrk nginx
 
 # sharp, the peer of `make bench`, from the npm registry (its prebuilt libvips

@@ -54,6 +54,12 @@ type Asset struct {
 	Name      string            `json:"name,omitempty"` // the client's file name, informative only
 	EXIF      map[string]string `json:"exif,omitempty"`
 	CreatedAt time.Time         `json:"created_at"`
+	// Levels is the asset's pyramid, smallest last, once the worker made
+	// it (nil until then, or when the pyramid is off); renders read the
+	// smallest level large enough instead of the original.
+	Levels []Level `json:"levels,omitempty"`
+	// LevelsBytes is the stored size of Levels, beside Bytes (the original's).
+	LevelsBytes int64 `json:"levels_bytes,omitempty"`
 	// Analysis is what the worker found after the upload (faces, hashes,
 	// colours); nil until then. Its fields appear at the top level in JSON.
 	*Analysis

@@ -19,7 +19,10 @@ const (
 	CodeUnsupportedMedia Code = "unsupported_media"
 	CodeOverloaded       Code = "overloaded"
 	CodeDeadlineExceeded Code = "deadline_exceeded"
-	CodeInternal         Code = "internal"
+	// CodeUnavailable: a backend the request needs (every blob origin, the
+	// metadata store) does not answer; nothing was kept, the client may retry.
+	CodeUnavailable Code = "unavailable"
+	CodeInternal    Code = "internal"
 )
 
 // Error is the one error type of easel. Message is safe to show to a client;

@@ -253,6 +253,9 @@ type Output struct {
 	// Faces is how many faces the face operations (g_face, g_faces, face
 	// effects) had to work with; -1 when the operations use no faces.
 	Faces int
+	// Level is the long side of the pyramid level the output was rendered
+	// from; 0 when it was rendered from the original.
+	Level int
 }
 
 // ContentType is the MIME type of an output format.

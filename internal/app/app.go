@@ -16,7 +16,6 @@ import (
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/assets"
-	blobfs "github.com/easelhq/easel/internal/blob/fs"
 	"github.com/easelhq/easel/internal/config"
 	"github.com/easelhq/easel/internal/delivery"
 	"github.com/easelhq/easel/internal/engine/vips"
@@ -24,7 +23,9 @@ import (
 	"github.com/easelhq/easel/internal/flows"
 	"github.com/easelhq/easel/internal/httpapi"
 	"github.com/easelhq/easel/internal/keys"
+	"github.com/easelhq/easel/internal/meta/postgres"
 	"github.com/easelhq/easel/internal/meta/sqlite"
+	"github.com/easelhq/easel/internal/purge"
 	natsq "github.com/easelhq/easel/internal/queue/nats"
 	"github.com/easelhq/easel/internal/queue/relay"
 	"github.com/easelhq/easel/internal/render"
@@ -53,6 +54,7 @@ type Store interface {
 	easel.MetaStore
 	easel.TaskStore
 	easel.AnalysisStore
+	easel.LevelStore
 	easel.EventOutbox
 }
 
@@ -88,19 +90,26 @@ type App struct {
 
 	engine *vips.Engine
 	flow   *flowParts
+	blobs  *openedBlobs
 }
 
-// OpenMeta opens the metadata store the configuration names.
+// OpenMeta opens the metadata store that meta.backend names, applying the
+// migrations it lacks: this is the one switch over metadata backends. An
+// unreachable PostgreSQL is an error naming meta.postgres.url.
 func OpenMeta(ctx context.Context, cfg config.Config) (Store, error) {
-	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+	switch cfg.Meta.Backend {
+	case "postgres":
+		p := cfg.Meta.Postgres
+		return postgres.Open(ctx, postgres.Config{URL: p.URL, MaxConns: int32(min(p.MaxConns, 1<<20)),
+			ConnectTimeout: p.ConnectTimeout, QueryTimeout: p.QueryTimeout})
+	case "sqlite", "":
+		if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+		return sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(cfg.Data, "easel.db"), BusyTimeout: 5 * time.Second})
+	default:
+		return nil, fmt.Errorf("config: meta.backend %q: want sqlite or postgres", cfg.Meta.Backend)
 	}
-	return sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(cfg.Data, "easel.db"), BusyTimeout: 5 * time.Second})
-}
-
-// OpenBlobs opens the blob store the configuration names.
-func OpenBlobs(cfg config.Config) (easel.BlobStore, error) {
-	return blobfs.New(blobfs.Config{Dir: filepath.Join(cfg.Data, "blobs")})
 }
 
 // OpenQueue opens the queue: external when queue.url is set, else an
@@ -157,20 +166,25 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := OpenBlobs(cfg)
+	ob, err := openBlobs(ctx, cfg, log)
 	if err != nil {
 		meta.Close()
 		return nil, err
 	}
+	blobs := ob.Store
 	q, err := OpenQueue(ctx, cfg, log)
 	if err != nil {
+		_ = ob.Close()
 		meta.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Role: role, Log: log, Meta: meta, Blobs: blobs, Queue: q, engine: engine}
+	a := &App{Config: cfg, Role: role, Log: log, Meta: meta, Blobs: blobs, Queue: q, engine: engine, blobs: ob}
 	a.Keys = NewKeys(cfg, meta)
 	limiter := delivery.NewLimiter(cfg.RenderConcurrency(), cfg.RenderQueueLength())
 	metrics := httpapi.NewMetrics(limiter, func() *delivery.Delivery { return a.Delivery })
+	if ob.Collector != nil {
+		metrics.Register(ob.Collector)
+	}
 	quality := make(map[transform.Format]int, len(cfg.Render.Quality))
 	for f, q := range cfg.Render.Quality {
 		quality[transform.Format(f)] = q
@@ -188,15 +202,17 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	a.Renderer = render.New(meta, blobs, engine, faces,
 		transform.PlanConfig{MaxOutputPixels: cfg.Limits.MaxOutputPixels, Quality: quality}, cfg.Limits.MaxOutputBytes)
 	a.Delivery = delivery.New(delivery.Config{
-		AllowUnsigned: cfg.Delivery.AllowUnsigned,
-		Presets:       presets,
-		Timeout:       cfg.Render.Timeout,
-		CacheBytes:    cfg.Render.CacheBytes,
-		StoreVariants: cfg.Render.StoreVariants,
+		AllowUnsigned:   cfg.Delivery.AllowUnsigned,
+		Presets:         presets,
+		Timeout:         cfg.Render.Timeout,
+		CacheBytes:      cfg.Render.CacheBytes,
+		StoreVariants:   cfg.Render.StoreVariants,
+		FinishAbandoned: cfg.Render.FinishAbandoned,
 	}, meta, blobs, a.Renderer, a.Keys, limiter, metrics, log)
 	a.Assets = assets.New(assets.Config{
 		NearDistance: cfg.Vision.NearDuplicateDistance,
 		NearLimit:    cfg.Vision.NearDuplicateLimit,
+		Purge:        purge.New(purge.Config{URLs: cfg.Delivery.PurgeURLs}, log).Ban,
 	}, meta, blobs, engine, a.Renderer, log, a.Delivery.Forget)
 	a.Tasks = tasks.New(tasks.Config{
 		Presets: presets,
@@ -220,6 +236,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		MaxPixels:      cfg.Limits.MaxPixels,
 		MaxPages:       cfg.Limits.MaxPages,
 		Analyze:        cfg.Vision.AnalyzeUploads,
+		Levels:         len(cfg.Render.Levels) > 0,
 		NearDistance:   cfg.Vision.NearDuplicateDistance,
 		NearLimit:      cfg.Vision.NearDuplicateLimit,
 	}, meta, blobs, engine, a.Tasks, log)
@@ -237,6 +254,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 			easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
 			easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
 			easel.TaskFlow:    worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q},
+			easel.TaskLevels:  worker.Leveller{Make: levelMaker(engine), Sides: cfg.Render.Levels, Blobs: blobs, Record: meta},
 		},
 		Observer: metrics, Log: log,
 	})
@@ -253,8 +271,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	deps := httpapi.Deps{
 		Uploads: a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches, Flows: a.Flows,
 		Log: log, Metrics: metrics,
-		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}, {Name: "queue", Ping: q.Ping},
-			{Name: "face_detector", Ping: func(context.Context) error { return nil }, Detail: a.FaceDetector}, a.flow.checker()},
+		Ready: append(readyChecks(cfg, meta, ob, q, a.FaceDetector), a.flow.checker()),
 	}
 	a.Handler = httpapi.New(httpapi.Config{
 		CacheControl:   cfg.Delivery.CacheControl,
@@ -288,6 +305,9 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		return fmt.Errorf("workflows: %w", err)
 	}
 	defer a.Live.Stop()
+	if err := a.blobs.Start(ctx); err != nil {
+		return fmt.Errorf("blob reconciler: %w", err)
+	}
 	if a.Role != RoleWorker {
 		run("outbox", func() error { a.Tasks.RunOutbox(ctx); return nil })
 	}
@@ -369,7 +389,7 @@ func (a *App) Close() error {
 	a.Delivery.Close()
 	a.engine.Close()
 	qerr := a.Queue.Close()
-	return errors.Join(qerr, a.Meta.Close())
+	return errors.Join(qerr, a.blobs.Close(), a.Meta.Close())
 }
 
 // The composition root is where each use case's small interfaces meet the
@@ -398,3 +418,38 @@ func (f faceDetector) Detect(ctx context.Context, pix []byte, w, h int) ([]easel
 }
 
 func (f faceDetector) Name() string { return f.d.Name() }
+
+// levelMaker adapts the engine's MakeLevelsWith to the worker's LevelMaker:
+// the configured sides (render.levels) with the measured policy's caps and
+// encoding (transform.DefaultLevelPolicy: levels at most 35% of the
+// original's bytes, each at least 1.75 times smaller than it).
+func levelMaker(e *vips.Engine) worker.LevelMaker {
+	return func(ctx context.Context, original []byte, sides []int) ([]worker.MadeLevel, error) {
+		policy := transform.DefaultLevelPolicy
+		policy.Sides = sides
+		levels, err := e.MakeLevelsWith(ctx, original, policy)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]worker.MadeLevel, len(levels))
+		for i, l := range levels {
+			out[i] = worker.MadeLevel{Level: l.Level, Data: l.Data}
+		}
+		return out, nil
+	}
+}
+
+// Migrate applies the migrations the metadata store that meta.backend
+// names lacks, and returns their names (none when it was up to date).
+func Migrate(ctx context.Context, cfg config.Config) ([]string, error) {
+	meta, err := OpenMeta(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer meta.Close()
+	m, ok := meta.(interface{ Applied() []string })
+	if !ok {
+		return nil, fmt.Errorf("meta: %T does not report its migrations", meta)
+	}
+	return m.Applied(), nil
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -23,6 +24,10 @@ type openedBlobs struct {
 	Store easel.BlobStore
 	// Collector has the failover metrics; nil without a secondary.
 	Collector prometheus.Collector
+	// Primary is the first origin; Secondary the second, or nil. Backends
+	// name their kinds ("fs", "s3"), for /readyz.
+	Primary, Secondary easel.BlobStore
+	Backends           [2]string
 	// Start starts the reconciler (a no-op without a secondary); Close
 	// stops it and releases the journal. Both are safe to call once each.
 	Start func(ctx context.Context) error
@@ -48,7 +53,7 @@ func openBlobs(ctx context.Context, cfg config.Config, log *slog.Logger) (*opene
 		if err != nil {
 			return nil, err
 		}
-		noop.Store = st
+		noop.Store, noop.Primary, noop.Backends = st, st, [2]string{b.Backend}
 		return noop, nil
 	}
 	primary, err := openOrigin(ctx, cfg, b.Backend, b.Path, b.S3, "blob", false)
@@ -85,7 +90,8 @@ func openBlobs(ctx context.Context, cfg config.Config, log *slog.Logger) (*opene
 	if err != nil {
 		return nil, err
 	}
-	return &openedBlobs{Store: fo, Collector: fo.Collector(), Start: fo.Start, Close: fo.Close}, nil
+	return &openedBlobs{Store: fo, Collector: fo.Collector(), Start: fo.Start, Close: sync.OnceValue(fo.Close),
+		Primary: primary, Secondary: secondary, Backends: [2]string{b.Backend, b.Secondary.Backend}}, nil
 }
 
 // openOrigin opens one origin. name is "blob" or "blob.secondary", for

@@ -22,6 +22,10 @@ type Config struct {
 	// largest pHash distance (0..16) and the number of assets returned.
 	NearDistance int
 	NearLimit    int
+	// Purge, when set, tells front caches the asset is gone (internal/purge).
+	// Delete calls it after the asset is removed and before returning; it
+	// must bound its own time and report its failures itself.
+	Purge func(ctx context.Context, assetID string)
 }
 
 // OriginalLoader reads an asset's original bytes. internal/render.Renderer is one.
@@ -95,8 +99,8 @@ func (s *Assets) List(ctx context.Context, tenantID string, req ListRequest) (Li
 	return ListResult{Items: items, NextCursor: next}, nil
 }
 
-// Delete removes the asset, every stored variant of it, and the original
-// when no other asset uses the same bytes.
+// Delete removes the asset, every stored variant and level of it, and the
+// original when no other asset uses the same bytes.
 func (s *Assets) Delete(ctx context.Context, tenantID, id string) error {
 	a, err := s.Get(ctx, tenantID, id)
 	if err != nil {
@@ -107,6 +111,9 @@ func (s *Assets) Delete(ctx context.Context, tenantID, id string) error {
 		return err
 	}
 	s.onDelete(id)
+	if s.cfg.Purge != nil {
+		s.cfg.Purge(ctx, id)
+	}
 	var keys []string
 	err = s.blobs.List(ctx, easel.VariantPrefix(id), func(b easel.BlobInfo) error {
 		keys = append(keys, b.Key)
@@ -114,6 +121,13 @@ func (s *Assets) Delete(ctx context.Context, tenantID, id string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("delete asset %s: list variants: %w", id, err)
+	}
+	err = s.blobs.List(ctx, easel.LevelPrefix(id), func(b easel.BlobInfo) error {
+		keys = append(keys, b.Key)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete asset %s: list levels: %w", id, err)
 	}
 	if remaining == 0 {
 		keys = append(keys, easel.OriginalKey(a.SHA256))

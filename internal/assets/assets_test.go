@@ -151,3 +151,31 @@ func TestList(t *testing.T) {
 	_, err = b.assets.List(context.Background(), b.tenant, assets.ListRequest{Limit: ptr(0)})
 	require.Equal(t, easel.CodeInvalidArgument, easel.ErrorCode(err))
 }
+
+func TestDeleteRemovesLevels(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	a := b.asset(t, "6", nil)
+	other := b.asset(t, "7", nil)
+	keys := []string{easel.LevelKey(a.ID, 1024, "jpeg"), easel.LevelKey(a.ID, 256, "jpeg")}
+	for _, k := range append(keys, easel.LevelKey(other.ID, 256, "jpeg")) {
+		require.NoError(t, b.blobs.Put(ctx, k, bytes.NewReader([]byte("l"))))
+	}
+	require.NoError(t, b.meta.SetLevels(ctx, a.ID, []easel.Level{
+		{Side: 1024, Width: 1024, Height: 1024, Format: "jpeg", Bytes: 1},
+		{Side: 256, Width: 256, Height: 256, Format: "jpeg", Bytes: 1},
+	}))
+	got, err := b.assets.Get(ctx, b.tenant, a.ID)
+	require.NoError(t, err)
+	require.Len(t, got.Levels, 2)
+	require.EqualValues(t, 2, got.LevelsBytes)
+
+	require.NoError(t, b.assets.Delete(ctx, b.tenant, a.ID))
+	for _, k := range keys {
+		_, err := b.blobs.Stat(ctx, k)
+		require.True(t, easel.IsNotFound(err), "level %s deleted", k)
+	}
+	_, err = b.blobs.Stat(ctx, easel.LevelKey(other.ID, 256, "jpeg"))
+	require.NoError(t, err, "another asset's levels stay")
+}

@@ -35,6 +35,7 @@ Usage:
   easel key list                                                 list keys
   easel key revoke ID                                            revoke a key
   easel url sign [--ext EXT] ASSET-ID OPERATIONS                 print a signed delivery path
+  easel migrate [--config FILE] [--data DIR]                     apply the metadata migrations (meta.backend) and list them
   easel config env                                               list every setting's environment variable
   easel upload [--server URL] [--key KEY] [--ops OPS]... [--flow NAME] [--wait] [--parallel 8] [--resumable-over SIZE] PATH...
                                                                  upload files and folders to a running server
@@ -70,6 +71,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = urlCmd(ctx, args[1:], env)
 	case "config":
 		err = configCmd(args[1:], env)
+	case "migrate":
+		err = migrateCmd(ctx, args[1:], env)
 	case "upload":
 		err = uploadCmd(ctx, args[1:], env)
 	case "tasks":

@@ -6,8 +6,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -32,6 +34,7 @@ type Config struct {
 	Callbacks Callbacks `yaml:"callbacks"`
 	Vision    Vision    `yaml:"vision"`
 	Blob      Blob      `yaml:"blob"`
+	Meta      Meta      `yaml:"meta"`
 	Keys      Keys      `yaml:"keys"`
 
 	Processors Processors `yaml:"processors"`
@@ -169,6 +172,16 @@ type Render struct {
 	StoreVariants bool `yaml:"store_variants"`
 	// Quality holds per-format default qualities (jpeg, webp, avif, jxl).
 	Quality map[string]int `yaml:"quality"`
+	// Levels are the long sides, in pixels, of the pyramid of levels a
+	// worker makes from every upload (only those smaller than the
+	// original); renders read the smallest level large enough. Empty
+	// turns the pyramid off.
+	Levels []int `yaml:"levels"`
+
+	// FinishAbandoned lets a running render whose result is stored as a
+	// variant finish when every request waiting for it has gone; off, it is
+	// cancelled (a render still queued is always dropped).
+	FinishAbandoned bool `yaml:"finish_abandoned"`
 }
 
 // Delivery configures delivery URLs.
@@ -179,6 +192,9 @@ type Delivery struct {
 	CacheControl string `yaml:"cache_control"`
 	// Presets maps a name to operations, used as t_<name>.
 	Presets map[string]string `yaml:"presets"`
+	// PurgeURLs are front caches (Varnish, http://host:port) sent
+	// "BAN /" with X-Easel-Ban: <asset id> when an asset is deleted.
+	PurgeURLs []string `yaml:"purge_urls"`
 }
 
 // Default returns the embedded defaults: everything runs on one machine with
@@ -208,6 +224,7 @@ func Default() Config {
 			Timeout:       30 * time.Second,
 			CacheBytes:    256 << 20,
 			StoreVariants: true,
+			Levels:        []int{2048, 1024, 512, 256},
 		},
 		Queue: Queue{
 			EmbeddedPort:   -1,
@@ -238,6 +255,7 @@ func Default() Config {
 			NearDuplicateLimit:    20,
 		},
 		Blob: defaultBlob(),
+		Meta: defaultMeta(),
 		Keys: Keys{Refresh: 5 * time.Second},
 		Delivery: Delivery{
 			CacheControl: "public, max-age=31536000, immutable",
@@ -309,6 +327,8 @@ func (c Config) Validate() error {
 		return errors.New("config: render.concurrency, render.queue_length and render.cache_bytes must not be negative")
 	case c.Render.Timeout <= 0:
 		return errors.New("config: render.timeout must be positive")
+	case slices.ContainsFunc(c.Render.Levels, func(s int) bool { return s < 16 || s > 16384 }):
+		return errors.New("config: render.levels must be long sides of 16..16384 pixels")
 	case c.HTTP.ShutdownTimeout <= 0:
 		return errors.New("config: http.shutdown_timeout must be positive")
 	case c.Queue.AckWait < time.Second || c.Queue.MaxDeliver < 1 || len(c.Queue.Backoff) == 0:
@@ -332,6 +352,14 @@ func (c Config) Validate() error {
 	}
 	if err := c.Blob.validate(); err != nil {
 		return err
+	}
+	if err := c.Meta.validate(); err != nil {
+		return err
+	}
+	for _, u := range c.Delivery.PurgeURLs {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			return fmt.Errorf("config: delivery.purge_urls: %q is not an http(s) URL", u)
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

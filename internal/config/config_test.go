@@ -23,6 +23,9 @@ delivery:
     small: w_100
 `), 0o600))
 
+	levelsOff := filepath.Join(dir, "levels-off.yaml")
+	require.NoError(t, os.WriteFile(levelsOff, []byte("render:\n  levels: []\n"), 0o600))
+
 	tests := []struct {
 		name    string
 		file    string
@@ -62,8 +65,22 @@ delivery:
 			require.Equal(t, 3, c.Vision.NearDuplicateDistance)
 			require.Equal(t, 7, c.Vision.NearDuplicateLimit)
 		}},
+		{name: "render levels from env", environ: []string{"EASEL_RENDER_LEVELS=1600, 400"}, check: func(t *testing.T, c Config) {
+			require.Equal(t, []int{1600, 400}, c.Render.Levels)
+			require.NoError(t, c.Validate())
+		}},
+		{name: "render levels off from env", environ: []string{"EASEL_RENDER_LEVELS="}, check: func(t *testing.T, c Config) {
+			require.Empty(t, c.Render.Levels)
+		}},
+		{name: "render levels off from the file", file: levelsOff, check: func(t *testing.T, c Config) {
+			require.Empty(t, c.Render.Levels)
+		}},
 		{name: "bad env value", environ: []string{"EASEL_RENDER_TIMEOUT=soon"}, wantErr: "EASEL_RENDER_TIMEOUT"},
 		{name: "unknown env variable", environ: []string{"EASEL_NOPE=1"}, wantErr: "EASEL_NOPE"},
+		{name: "client and test variables are not settings", environ: []string{
+			"EASEL_URL=http://127.0.0.1:8080", "EASEL_API_KEY=ek_x", "EASEL_TEST_NATS_SERVER=/bin/nats-server",
+		}, check: func(t *testing.T, c Config) {}},
+		{name: "a near miss of a test variable is unknown", environ: []string{"EASEL_TESTS=1"}, wantErr: "EASEL_TESTS"},
 		{name: "missing file", file: filepath.Join(dir, "missing.yaml"), wantErr: "no such file"},
 	}
 	for _, tt := range tests {
@@ -110,6 +127,7 @@ func TestValidate(t *testing.T) {
 		{"negative concurrency", func(c *Config) { c.Render.Concurrency = -1 }},
 		{"bad log level", func(c *Config) { c.Log.Level = "loud" }},
 		{"zero timeout", func(c *Config) { c.Render.Timeout = 0 }},
+		{"tiny render level", func(c *Config) { c.Render.Levels = []int{1024, 8} }},
 		{"zero queue replicas", func(c *Config) { c.Queue.Replicas = 0 }},
 		{"zero keys refresh", func(c *Config) { c.Keys.Refresh = 0 }},
 		{"near duplicate distance over 16", func(c *Config) { c.Vision.NearDuplicateDistance = 17 }},

@@ -78,7 +78,7 @@ func applyEnv(c *Config, environ []string) error {
 	}
 	var unknown []string
 	for k := range env {
-		if !known[k] && k != "EASEL_CONFIG" {
+		if !known[k] && !reservedEnv(k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -152,4 +152,15 @@ func setValue(fv reflect.Value, raw string) error {
 		return fmt.Errorf("unsupported setting type %s", fv.Type())
 	}
 	return nil
+}
+
+// reservedEnv tells the EASEL_ variables that are not settings of the server
+// and so are never "unknown": the config file's path, the client commands'
+// server and key (easel upload …), and EASEL_TEST_*, which only tests read.
+func reservedEnv(name string) bool {
+	switch name {
+	case "EASEL_CONFIG", "EASEL_URL", "EASEL_API_KEY":
+		return true
+	}
+	return strings.HasPrefix(name, EnvPrefix+"TEST_")
 }

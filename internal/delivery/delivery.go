@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/render"
 	"github.com/easelhq/easel/transform"
@@ -23,6 +21,10 @@ type Config struct {
 	Timeout       time.Duration // per render, waiting for a slot included
 	CacheBytes    int64         // memory cache of rendered images; 0 disables it
 	StoreVariants bool          // keep rendered images in the blob store
+	// FinishAbandoned lets a running render whose result is stored as a
+	// variant finish when every request waiting for it has gone. Off: it
+	// is cancelled like any other (a queued render is always dropped).
+	FinishAbandoned bool
 }
 
 // Observer is told what the delivery path does, for metrics. Every method
@@ -33,6 +35,11 @@ type Observer interface {
 	CacheMiss()
 	// Rendered is called after each render with its output format and time.
 	Rendered(format transform.Format, took time.Duration, err error)
+	// Abandoned is called when the last request waiting for a render left
+	// before it was done: started tells whether it held a render slot
+	// (else it was dropped from the queue), finishing whether it goes on
+	// in the background (Config.FinishAbandoned).
+	Abandoned(started, finishing bool)
 }
 
 // Verifier checks URL signatures against the live signing keys.
@@ -58,27 +65,18 @@ type Delivery struct {
 	blobs    easel.BlobStore
 	renderer Renderer
 	keys     Verifier
+	kv       KeyVerifier // keys, when it can say which key verified a URL
 	limiter  *Limiter
 	obs      Observer
 	log      *slog.Logger
 
-	cache *lru[*Rendered]
-	group singleflight.Group
+	cache   *lru[*Rendered] // renderings answered as "memory"
+	memo    urlMemo
+	flights flights
 
 	writes    chan variantWrite
 	writersWG sync.WaitGroup
 	closeOnce sync.Once
-}
-
-// Rendered is a delivered image.
-type Rendered struct {
-	Data        []byte
-	ContentType string
-	ETag        string // quoted
-	Vary        bool   // the format was negotiated from Accept
-	Layer       string // what answered: memory, store or render
-	Faces       int    // faces the face operations used; -1: none asked for, or not known (a stored variant)
-	tenantID    string
 }
 
 // Resolved is a verified delivery request, ready to render. Its ETag is known
@@ -94,6 +92,15 @@ type Resolved struct {
 	accept    string
 }
 
+// ETagValue is the ETag as a header value: the cached rendering's own on a
+// memory hit, so a hit formats nothing.
+func (r *Resolved) ETagValue() []string {
+	if r.hit != nil {
+		return r.hit.Values.ETag
+	}
+	return []string{r.ETag}
+}
+
 type variantWrite struct {
 	assetID string
 	key     string
@@ -104,17 +111,21 @@ type variantWrite struct {
 func New(cfg Config, meta easel.MetaStore, blobs easel.BlobStore, renderer Renderer, keys Verifier, limiter *Limiter, obs Observer, log *slog.Logger) *Delivery {
 	d := &Delivery{
 		cfg: cfg, meta: meta, blobs: blobs, renderer: renderer, keys: keys, limiter: limiter, obs: obs, log: log,
-		cache:  newLRU(cfg.CacheBytes, func(r *Rendered) int64 { return int64(len(r.Data)) + 256 }),
+		cache:  newLRU(cfg.CacheBytes, func(r *Rendered) int64 { return int64(len(r.Data)) + 512 }),
 		writes: make(chan variantWrite, 256),
 	}
+	d.kv, _ = keys.(KeyVerifier)
+	d.flights.m = make(map[string]*flight)
 	d.writersWG.Add(1)
 	go d.writeVariants()
 	return d
 }
 
-// Close waits for pending variant writes. It is idempotent.
+// Close waits for the renders in progress and the pending variant writes.
+// It is idempotent.
 func (d *Delivery) Close() {
 	d.closeOnce.Do(func() {
+		d.stopFlights()
 		close(d.writes)
 		d.writersWG.Wait()
 	})
@@ -139,6 +150,9 @@ type Request struct {
 // verified against the live signing keys, so a revoked key stops working
 // for cached renders too.
 func (d *Delivery) Resolve(ctx context.Context, req Request) (*Resolved, error) {
+	if res, ok := d.resolveKnown(req); ok {
+		return res, nil
+	}
 	rawPath, accept := req.Path, req.Accept
 	sig, ops, assetID, ext, err := transform.ParsePath(rawPath)
 	if err != nil {
@@ -163,16 +177,20 @@ func (d *Delivery) Resolve(ctx context.Context, req Request) (*Resolved, error) 
 	res.key = assetID + "/" + res.canonical
 	signedPath := rawPath[len(sig)+1:]
 	unsigned := d.cfg.AllowUnsigned && sig == "_"
+	var gen uint64
+	if d.kv != nil {
+		gen = d.kv.Generation() // before verifying: a change meanwhile shows
+	}
 
 	if hit, ok := d.cache.get(res.key); ok {
+		keyID := ""
 		if !unsigned {
-			if ok, err := d.keys.Verify(ctx, hit.tenantID, sig, signedPath); err != nil {
+			if keyID, err = d.verify(ctx, hit.tenantID, sig, signedPath); err != nil {
 				return nil, err
-			} else if !ok {
-				return nil, errBadSignature
 			}
 		}
 		res.hit, res.ETag = hit, hit.ETag
+		d.remember(req, res, hit.tenantID, keyID, gen)
 		return res, nil
 	}
 
@@ -180,19 +198,18 @@ func (d *Delivery) Resolve(ctx context.Context, req Request) (*Resolved, error) 
 	if err != nil && !easel.IsNotFound(err) {
 		return nil, err
 	}
+	keyID := ""
 	if !unsigned {
 		tenant := asset.TenantID // "" when not found: any tenant's key may prove the URL genuine
-		if ok, err := d.keys.Verify(ctx, tenant, sig, signedPath); err != nil {
+		if keyID, err = d.verify(ctx, tenant, sig, signedPath); err != nil {
 			return nil, err
-		} else if !ok {
-			return nil, errBadSignature
 		}
 	}
-	if err != nil {
+	if asset.ID == "" {
 		return nil, easel.Errorf(easel.CodeNotFound, "asset %s not found", assetID)
 	}
 	res.asset = asset
-	etagSrc := asset.SHA256 + "\x00" + res.opts.String()
+	etagSrc := asset.SHA256 + "\x00" + res.canonical
 	if o := res.opts.Overlay; o != nil {
 		ov, err := render.OverlayAsset(ctx, d.meta, asset.TenantID, o.AssetID)
 		if err != nil {
@@ -202,55 +219,49 @@ func (d *Delivery) Resolve(ctx context.Context, req Request) (*Resolved, error) 
 	}
 	sum := sha256.Sum256([]byte(etagSrc))
 	res.ETag = `"` + hex.EncodeToString(sum[:12]) + `"`
+	d.remember(req, res, asset.TenantID, keyID, gen)
 	return res, nil
+}
+
+// verify checks a signature and returns the ID of the key that made it
+// ("" when the Verifier cannot tell), or errBadSignature.
+func (d *Delivery) verify(ctx context.Context, tenantID, sig, path string) (string, error) {
+	if d.kv != nil {
+		id, err := d.kv.VerifyKey(ctx, tenantID, sig, path)
+		if err == nil && id == "" {
+			err = errBadSignature
+		}
+		return id, err
+	}
+	ok, err := d.keys.Verify(ctx, tenantID, sig, path)
+	if err == nil && !ok {
+		err = errBadSignature
+	}
+	return "", err
 }
 
 var errBadSignature = easel.Errorf(easel.CodePermissionDenied, "invalid URL signature")
 
-// Render returns the image of a Resolved request: from the memory cache, the
-// stored variants, or a render that identical concurrent requests share.
-func (d *Delivery) Render(ctx context.Context, res *Resolved) (*Rendered, error) {
-	if res.hit != nil {
-		d.obs.CacheHit("memory")
-		r := *res.hit
-		r.Layer, r.Vary = "memory", res.Vary
-		return &r, nil
-	}
-	v, err, _ := d.group.Do(res.key, func() (any, error) {
-		// The render is shared: it must not die with the first caller's request.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.Timeout)
-		defer cancel()
-		return d.render(rctx, res)
-	})
-	if err != nil {
-		return nil, err
-	}
-	r := *v.(*Rendered)
-	r.Vary = res.Vary
-	return &r, nil
-}
-
-func (d *Delivery) render(ctx context.Context, res *Resolved) (*Rendered, error) {
+func (d *Delivery) render(ctx context.Context, res *Resolved, f *flight) (*Rendered, error) {
 	// A request that missed the cache in Resolve may reach here just after
 	// an identical render finished: use it rather than render again.
 	if hit, ok := d.cache.get(res.key); ok {
 		d.obs.CacheHit("memory")
-		r := *hit
-		r.Layer = "memory"
-		return &r, nil
+		return hit, nil
 	}
 	variantKey := ""
 	if d.cfg.StoreVariants && !res.opts.Original {
 		variantKey = easel.VariantKey(res.asset.ID, res.canonical)
 		if data, err := render.ReadBlob(ctx, d.blobs, variantKey); err == nil {
-			out := &Rendered{Data: data, ContentType: sniffFormat(data).ContentType(), ETag: res.ETag, Layer: "store", Faces: -1, tenantID: res.asset.TenantID}
+			faces := -1
 			if render.NeedsFaces(res.opts) && res.asset.Analysis != nil {
-				out.Faces = len(res.asset.Analysis.Faces)
+				faces = len(res.asset.Analysis.Faces)
 			}
+			out := newRendered(data, sniffFormat(data).ContentType(), res.ETag, res.asset.ID, res.asset.TenantID, "store", faces)
 			d.obs.CacheHit("store")
-			d.cache.add(res.key, out)
+			d.cache.add(res.key, out.cached(res.key))
 			return out, nil
-		} else if !easel.IsNotFound(err) {
+		} else if !easel.IsNotFound(err) && ctx.Err() == nil {
 			d.log.Warn("variant read failed; rendering", "key", variantKey, "err", err)
 		}
 	}
@@ -261,14 +272,18 @@ func (d *Delivery) render(ctx context.Context, res *Resolved) (*Rendered, error)
 		return nil, err
 	}
 	defer release()
+	d.markStarted(f)
 	start := time.Now()
 	out, err := d.renderNow(ctx, res)
+	if err != nil && abandoned(ctx) {
+		return nil, err // nobody waits: no failure to count
+	}
 	d.obs.Rendered(out.Format, time.Since(start), err)
 	if err != nil {
 		return nil, err
 	}
-	r := &Rendered{Data: out.Data, ContentType: out.Format.ContentType(), ETag: res.ETag, Layer: "render", Faces: out.Faces, tenantID: res.asset.TenantID}
-	d.cache.add(res.key, r)
+	r := newRendered(out.Data, out.Format.ContentType(), res.ETag, res.asset.ID, res.asset.TenantID, "render", out.Faces).withSource(renderSource(out.Level))
+	d.cache.add(res.key, r.cached(res.key))
 	if variantKey != "" {
 		select {
 		case d.writes <- variantWrite{assetID: res.asset.ID, key: variantKey, data: out.Data}:

@@ -40,6 +40,7 @@ type nopObserver struct{}
 func (nopObserver) CacheHit(string)                                 {}
 func (nopObserver) CacheMiss()                                      {}
 func (nopObserver) Rendered(transform.Format, time.Duration, error) {}
+func (nopObserver) Abandoned(bool, bool)                            {}
 
 type bundle struct {
 	meta    *sqlite.Store

@@ -26,8 +26,13 @@ func NewLimiter(concurrency, maxWait int) *Limiter {
 
 // Acquire takes a slot, waiting while ctx allows. The returned release must be
 // called once. Errors: CodeOverloaded when the queue is full,
-// CodeDeadlineExceeded when ctx ends first.
+// CodeDeadlineExceeded when ctx ends first. A caller whose ctx has ended
+// never gets a slot, even one freed at the same moment: work for nobody
+// must not start.
 func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, easel.WrapError(easel.CodeDeadlineExceeded, err, "gave up before a render slot")
+	}
 	select {
 	case l.slots <- struct{}{}:
 		return l.release, nil
@@ -40,6 +45,10 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 	defer l.waiting.Add(-1)
 	select {
 	case l.slots <- struct{}{}:
+		if err := ctx.Err(); err != nil { // both were ready: the slot goes to someone who waits
+			l.release()
+			return nil, easel.WrapError(easel.CodeDeadlineExceeded, err, "gave up before a render slot")
+		}
 		return l.release, nil
 	case <-ctx.Done():
 		return nil, easel.WrapError(easel.CodeDeadlineExceeded, ctx.Err(), "timed out waiting for a render slot")

@@ -80,6 +80,7 @@ func (f *fakeEngine) Raster(ctx context.Context, data []byte, maxSide int) ([]by
 
 type bundle struct {
 	srv    *httptest.Server
+	h      http.Handler
 	engine *fakeEngine
 	keys   *keys.Keys
 	meta   easel.MetaStore
@@ -97,7 +98,7 @@ type options struct {
 	timeout       time.Duration
 }
 
-func setup(t *testing.T, o options) *bundle {
+func setup(t testing.TB, o options) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -146,7 +147,7 @@ func setup(t *testing.T, o options) *bundle {
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &bundle{srv: srv, engine: engine, keys: ks, meta: meta, blobs: blobs, apiKey: apiKey, tenant: tenant.ID}
+	return &bundle{srv: srv, h: h, engine: engine, keys: ks, meta: meta, blobs: blobs, apiKey: apiKey, tenant: tenant.ID}
 }
 
 func pngBytes(w, h int) []byte {
@@ -155,7 +156,7 @@ func pngBytes(w, h int) []byte {
 	return buf.Bytes()
 }
 
-func (b *bundle) do(t *testing.T, method, path string, body io.Reader, header ...string) (*http.Response, []byte) {
+func (b *bundle) do(t testing.TB, method, path string, body io.Reader, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, b.srv.URL+path, body)
 	require.NoError(t, err)
@@ -170,7 +171,7 @@ func (b *bundle) do(t *testing.T, method, path string, body io.Reader, header ..
 	return resp, out
 }
 
-func (b *bundle) upload(t *testing.T, data []byte) easel.Asset {
+func (b *bundle) upload(t testing.TB, data []byte) easel.Asset {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -184,14 +185,14 @@ func (b *bundle) upload(t *testing.T, data []byte) easel.Asset {
 	return a
 }
 
-func (b *bundle) sign(t *testing.T, ops, id string) string {
+func (b *bundle) sign(t testing.TB, ops, id string) string {
 	t.Helper()
 	p, err := b.keys.SignPath(context.Background(), b.tenant, ops, id, "")
 	require.NoError(t, err)
 	return p
 }
 
-func errorCode(t *testing.T, body []byte) string {
+func errorCode(t testing.TB, body []byte) string {
 	t.Helper()
 	var e struct {
 		Error struct{ Code, Message string }
@@ -480,4 +481,22 @@ func TestHealthReadyMetrics(t *testing.T) {
 	for _, name := range []string{"easel_http_requests_total", "easel_http_request_duration_seconds", "easel_renders_in_flight"} {
 		require.Contains(t, string(out), name)
 	}
+}
+
+func TestCachedHitRefusedOnceItsKeyIsRevoked(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	a := b.upload(t, pngBytes(50, 50))
+	path := b.sign(t, "w_20", a.ID)
+	for _, layer := range []string{"render", "memory", "memory"} {
+		resp, out := b.do(t, "GET", path, nil)
+		require.Equal(t, 200, resp.StatusCode, string(out))
+		require.Equal(t, layer, resp.Header.Get("X-Easel-Cache"))
+		require.Equal(t, a.ID, resp.Header.Get("X-Easel-Asset"), "Varnish bans by it")
+	}
+	sks, err := b.meta.ListSigningKeys(context.Background(), b.tenant)
+	require.NoError(t, err)
+	require.NoError(t, b.keys.Revoke(context.Background(), sks[0].ID))
+	resp, out := b.do(t, "GET", path, nil)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "a URL verified before is refused once its key is revoked: %s", out)
 }

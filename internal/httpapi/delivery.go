@@ -2,13 +2,20 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/easelhq/easel/internal/delivery"
 )
 
+// Header values shared by every delivery response (never modified).
+var (
+	varyAccept = []string{"Accept"}
+	nosniff    = []string{"nosniff"}
+)
+
 // deliver handles GET and HEAD /i/{signature}/{operations}/{asset}[.{ext}].
+// A memory-cache hit formats nothing: its header values were made when it
+// was cached (delivery.HeaderValues) and are assigned as they are.
 func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 	res, err := s.Delivery.Resolve(r.Context(), delivery.Request{
 		Path:   strings.TrimPrefix(r.URL.EscapedPath(), "/i/"),
@@ -19,10 +26,10 @@ func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
-	h.Set("ETag", res.ETag)
-	h.Set("Cache-Control", s.cfg.CacheControl)
+	h["Etag"] = res.ETagValue()
+	h["Cache-Control"] = s.cacheControl
 	if res.Vary {
-		h.Set("Vary", "Accept")
+		h["Vary"] = varyAccept
 	}
 	if etagMatch(r.Header.Get("If-None-Match"), res.ETag) {
 		w.WriteHeader(http.StatusNotModified)
@@ -30,18 +37,24 @@ func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := s.Delivery.Render(r.Context(), res)
 	if err != nil {
-		h.Del("ETag")
-		h.Del("Vary")
+		delete(h, "Etag")
+		delete(h, "Vary")
 		writeError(w, r, s.Log, err)
 		return
 	}
-	h.Set("Content-Type", out.ContentType)
-	h.Set("Content-Length", strconv.Itoa(len(out.Data)))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Easel-Cache", out.Layer)
-	if out.Faces >= 0 {
+	v := &out.Values
+	h["Content-Type"] = v.ContentType
+	h["Content-Length"] = v.ContentLength
+	h["X-Content-Type-Options"] = nosniff
+	h["X-Easel-Cache"] = v.Layer
+	// Varnish bans cached objects by this header when the asset is deleted.
+	h["X-Easel-Asset"] = v.AssetID
+	if v.Source != nil {
+		h["X-Easel-Source"] = v.Source
+	}
+	if v.Faces != nil {
 		// Face operations with no face leave the image as it is: say so.
-		h.Set("X-Easel-Faces", strconv.Itoa(out.Faces))
+		h["X-Easel-Faces"] = v.Faces
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
@@ -50,7 +63,7 @@ func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 }
 
 // etagMatch reports whether an If-None-Match header matches etag (weak
-// comparison, as RFC 9110 asks for If-None-Match).
+// comparison, as RFC 9110 asks for If-None-Match). It allocates nothing.
 func etagMatch(header, etag string) bool {
 	if header == "" {
 		return false
@@ -58,7 +71,9 @@ func etagMatch(header, etag string) bool {
 	if strings.TrimSpace(header) == "*" {
 		return true
 	}
-	for _, t := range strings.Split(header, ",") {
+	for header != "" {
+		var t string
+		t, header, _ = strings.Cut(header, ",")
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == etag {
 			return true

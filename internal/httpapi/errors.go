@@ -27,6 +27,8 @@ func statusOf(code easel.Code) int {
 		return http.StatusTooManyRequests
 	case easel.CodeDeadlineExceeded:
 		return http.StatusGatewayTimeout
+	case easel.CodeUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -49,8 +51,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "code", code, "err", err)
 	}
 	h := w.Header()
-	if code == easel.CodeOverloaded {
+	switch code {
+	case easel.CodeOverloaded:
 		h.Set("Retry-After", "1")
+	case easel.CodeUnavailable:
+		h.Set("Retry-After", "5")
 	}
 	if code == easel.CodeUnauthenticated {
 		h.Set("WWW-Authenticate", `Bearer realm="easel"`)

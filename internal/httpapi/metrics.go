@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,7 +30,28 @@ type Metrics struct {
 	cacheMiss prometheus.Counter
 	tasks     *prometheus.CounterVec
 	stages    *prometheus.HistogramVec
+	abandoned *prometheus.CounterVec
+
+	// Pre-resolved children, so a request looks up no labels.
+	hitMemory, hitStore prometheus.Counter
+	routes              atomic.Pointer[map[routeKey]routeMetrics] // copied on write
+	routesMu            sync.Mutex
 }
+
+// routeKey is the labels of one request's metrics.
+type routeKey struct {
+	route, method string
+	status        int
+}
+
+// routeMetrics are the children of one routeKey.
+type routeMetrics struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// maxRoutes bounds the pre-resolved label sets (methods come from clients).
+const maxRoutes = 1024
 
 var _ delivery.Observer = (*Metrics)(nil)
 
@@ -63,8 +87,13 @@ func NewMetrics(limiter *delivery.Limiter, deliverer func() *delivery.Delivery) 
 			Name: "easel_task_stage_seconds", Help: "Time in each stage of a task attempt (queue_wait, download, process, store), by kind.",
 			Buckets: []float64{.0005, .001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 		}, []string{"kind", "stage"}),
+		abandoned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "easel_renders_abandoned_total", Help: "Renders every waiting request left, by what became of them (dropped from the queue, cancelled while running, finishing in the background).",
+		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.renders, m.failures, m.cacheHits, m.cacheMiss, m.tasks, m.stages,
+	m.hitMemory, m.hitStore = m.cacheHits.WithLabelValues("memory"), m.cacheHits.WithLabelValues("store")
+	m.routes.Store(&map[routeKey]routeMetrics{})
+	m.reg.MustRegister(m.requests, m.latency, m.renders, m.failures, m.cacheHits, m.cacheMiss, m.tasks, m.stages, m.abandoned,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if limiter != nil {
 		m.reg.MustRegister(
@@ -87,13 +116,38 @@ func NewMetrics(limiter *delivery.Limiter, deliverer func() *delivery.Delivery) 
 	return m
 }
 
+// Register adds a collector of another part (the blob failover's) to the
+// registry /metrics serves. It panics on a duplicate, as at start.
+func (m *Metrics) Register(c prometheus.Collector) { m.reg.MustRegister(c) }
+
 // Handler serves the metrics in Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
 // CacheHit implements delivery.Observer.
-func (m *Metrics) CacheHit(layer string) { m.cacheHits.WithLabelValues(layer).Inc() }
+func (m *Metrics) CacheHit(layer string) {
+	switch layer {
+	case "memory":
+		m.hitMemory.Inc()
+	case "store":
+		m.hitStore.Inc()
+	default:
+		m.cacheHits.WithLabelValues(layer).Inc()
+	}
+}
+
+// Abandoned implements delivery.Observer.
+func (m *Metrics) Abandoned(started, finishing bool) {
+	switch {
+	case finishing:
+		m.abandoned.WithLabelValues("finishing").Inc()
+	case started:
+		m.abandoned.WithLabelValues("cancelled").Inc()
+	default:
+		m.abandoned.WithLabelValues("dropped").Inc()
+	}
+}
 
 // CacheMiss implements delivery.Observer.
 func (m *Metrics) CacheMiss() { m.cacheMiss.Inc() }
@@ -110,9 +164,12 @@ func (m *Metrics) Rendered(format transform.Format, took time.Duration, err erro
 // TaskEnded implements worker.Observer.
 func (m *Metrics) TaskEnded(kind string, state easel.TaskState, t easel.Timings) {
 	m.tasks.WithLabelValues(kind, string(state)).Inc()
-	for stage, d := range map[string]easel.Millis{"queue_wait": t.QueueWait, "download": t.Download, "process": t.Process, "store": t.Store} {
-		if d > 0 {
-			m.stages.WithLabelValues(kind, stage).Observe(time.Duration(d).Seconds())
+	for _, st := range [...]struct {
+		name string
+		d    easel.Millis
+	}{{"queue_wait", t.QueueWait}, {"download", t.Download}, {"process", t.Process}, {"store", t.Store}} {
+		if st.d > 0 {
+			m.stages.WithLabelValues(kind, st.name).Observe(time.Duration(st.d).Seconds())
 		}
 	}
 }
@@ -136,27 +193,53 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
+// route returns the pre-resolved children of k, resolving them once.
+func (m *Metrics) route(k routeKey) routeMetrics {
+	if rm, ok := (*m.routes.Load())[k]; ok {
+		return rm
+	}
+	status := strconv.Itoa(k.status)
+	rm := routeMetrics{
+		requests: m.requests.WithLabelValues(k.route, k.method, status),
+		latency:  m.latency.WithLabelValues(k.route, status),
+	}
+	m.routesMu.Lock()
+	defer m.routesMu.Unlock()
+	if old := *m.routes.Load(); len(old) < maxRoutes {
+		next := maps.Clone(old)
+		next[k] = rm
+		m.routes.Store(&next)
+	}
+	return rm
+}
+
+var recorders = sync.Pool{New: func() any { return new(statusRecorder) }}
+
 // instrument counts requests, observes latency by route pattern and status,
 // and writes an access log line at debug level.
 func (m *Metrics) instrument(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := recorders.Get().(*statusRecorder)
+		rec.ResponseWriter, rec.status = w, 0
 		next.ServeHTTP(rec, r)
+		status := rec.status
+		rec.ResponseWriter = nil
+		recorders.Put(rec)
 		route := r.Pattern
 		if route == "" {
 			route = "unmatched"
 		}
-		if rec.status == 0 {
-			rec.status = http.StatusOK
+		if status == 0 {
+			status = http.StatusOK
 		}
-		status := strconv.Itoa(rec.status)
-		m.requests.WithLabelValues(route, r.Method, status).Inc()
+		rm := m.route(routeKey{route: route, method: r.Method, status: status})
+		rm.requests.Inc()
 		took := time.Since(start)
-		m.latency.WithLabelValues(route, status).Observe(took.Seconds())
+		rm.latency.Observe(took.Seconds())
 		if log.Enabled(r.Context(), slog.LevelDebug) {
 			log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method),
-				slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Duration("took", took))
+				slog.String("path", r.URL.Path), slog.Int("status", status), slog.Duration("took", took))
 		}
 	})
 }

@@ -29,11 +29,15 @@ type Config struct {
 type Checker struct {
 	Name string
 	Ping func(ctx context.Context) error
-	// Detail, when set, is shown instead of "ok" (which detector is in use).
+	// Detail, when set, is shown instead of "ok" (which detector or
+	// backend is in use).
 	Detail string
 	// Describe, when set, is called for the detail shown instead of "ok"
 	// (a state that changes: the workflows' isolation and reload errors).
 	Describe func() string
+	// Optional checks are reported but do not make the process unready
+	// (one origin of two: the other takes over).
+	Optional bool
 }
 
 // Deps are the use cases the handler serves: each handler decodes the
@@ -52,13 +56,14 @@ type Deps struct {
 }
 
 type server struct {
-	cfg Config
+	cfg          Config
+	cacheControl []string // cfg.CacheControl as a header value
 	Deps
 }
 
 // New returns the HTTP handler of the whole API.
 func New(cfg Config, deps Deps) http.Handler {
-	s := &server{cfg: cfg, Deps: deps}
+	s := &server{cfg: cfg, cacheControl: []string{cfg.CacheControl}, Deps: deps}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/assets", s.authed(s.uploadAsset))
 	mux.HandleFunc("GET /v1/assets", s.authed(s.listAssets))
@@ -90,7 +95,7 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, easel.Errorf(easel.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
 	})
-	return s.Metrics.instrument(s.Log, recoverer(s.Log, mux))
+	return s.Metrics.instrument(s.Log, recoverer(s.Log, deliveryFirst(s.deliver, mux)))
 }
 
 // NewOps returns the handler of a process with no API (a worker): /healthz,
@@ -105,6 +110,28 @@ func NewOps(deps Deps) http.Handler {
 		writeError(w, r, s.Log, easel.Errorf(easel.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
 	})
 	return s.Metrics.instrument(s.Log, recoverer(s.Log, mux))
+}
+
+// deliveryFirst sends GET and HEAD /i/ straight to deliver, with the
+// pattern the mux would have matched, and everything else to the mux: the
+// mux's matching of a subtree pattern allocates on every request, and
+// delivery is the path that must not.
+func deliveryFirst(deliver http.HandlerFunc, mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/i/") {
+			switch r.Method {
+			case http.MethodGet:
+				r.Pattern = "GET /i/"
+				deliver(w, r)
+				return
+			case http.MethodHead:
+				r.Pattern = "HEAD /i/"
+				deliver(w, r)
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 type tenantKey struct{}
@@ -154,8 +181,10 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	checks := make(map[string]string, len(s.Ready))
 	for _, c := range s.Ready {
 		if err := c.Ping(r.Context()); err != nil {
-			status = http.StatusServiceUnavailable
-			checks[c.Name] = "unavailable"
+			if !c.Optional {
+				status = http.StatusServiceUnavailable
+			}
+			checks[c.Name] = readyError(err)
 			s.Log.Warn("readiness check failed", "check", c.Name, "err", err)
 			continue
 		}
@@ -172,4 +201,15 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		state = "not ready"
 	}
 	writeJSON(w, status, map[string]any{"status": state, "checks": checks})
+}
+
+// readyError is what /readyz shows of a failed check: "unavailable: " and
+// the error, which names the setting at fault (passwords are redacted by
+// the stores), cut to 300 bytes.
+func readyError(err error) string {
+	msg := err.Error()
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return "unavailable: " + msg
 }

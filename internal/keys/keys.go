@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/easelhq/easel"
@@ -49,6 +50,10 @@ type Keys struct {
 	version    int64                   // the store's SigningKeysVersion when signing was read
 	loadedAt   time.Time
 	refreshing sync.Mutex
+	// generation grows whenever the keys held in memory are replaced or
+	// dropped, so a caller that remembers which key verified something can
+	// tell with one atomic load that nothing changed since.
+	generation atomic.Uint64
 }
 
 type signingKey struct {
@@ -241,42 +246,68 @@ func (k *Keys) SignPath(ctx context.Context, tenantID, ops, assetID, ext string)
 // keys. tenantID "" checks every tenant's keys. It reads the database only
 // when the signature matches no key held in memory, at most once a second.
 func (k *Keys) Verify(ctx context.Context, tenantID, sig, path string) (bool, error) {
-	if ok := k.verifyLoaded(tenantID, sig, path); ok {
-		return true, nil
+	id, err := k.VerifyKey(ctx, tenantID, sig, path)
+	return id != "", err
+}
+
+// VerifyKey is Verify returning the ID of the key that signed path, or ""
+// when none of the tenant's active keys did.
+func (k *Keys) VerifyKey(ctx context.Context, tenantID, sig, path string) (string, error) {
+	if id := k.verifyLoaded(tenantID, sig, path); id != "" {
+		return id, nil
 	}
 	k.mu.RLock()
 	fresh := time.Since(k.loadedAt) < time.Second
 	k.mu.RUnlock()
 	if fresh {
-		return false, nil
+		return "", nil
 	}
 	if err := k.reload(ctx); err != nil {
-		return false, err
+		return "", err
 	}
 	return k.verifyLoaded(tenantID, sig, path), nil
 }
 
-func (k *Keys) verifyLoaded(tenantID, sig, path string) bool {
+// Generation changes whenever the keys held in memory may have changed (a
+// reload, a creation or revocation on this node). Reading it is one atomic
+// load: a caller that verified a URL under a key may trust that result
+// while Generation is what it was then, and otherwise ask KeyLive.
+func (k *Keys) Generation() uint64 { return k.generation.Load() }
+
+// KeyLive reports whether the signing key with this ID is one of the
+// tenant's active keys held in memory.
+func (k *Keys) KeyLive(tenantID, keyID string) bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	for _, sk := range k.signing[tenantID] {
+		if sk.id == keyID {
+			return true
+		}
+	}
+	return false
+}
+
+func (k *Keys) verifyLoaded(tenantID, sig, path string) string {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	if tenantID != "" {
 		return verifyAny(k.signing[tenantID], sig, path)
 	}
 	for _, keys := range k.signing {
-		if verifyAny(keys, sig, path) {
-			return true
+		if id := verifyAny(keys, sig, path); id != "" {
+			return id
 		}
 	}
-	return false
+	return ""
 }
 
-func verifyAny(keys []signingKey, sig, path string) bool {
+func verifyAny(keys []signingKey, sig, path string) string {
 	for _, sk := range keys {
 		if transform.Verify([][]byte{sk.secret}, sig, path) {
-			return true
+			return sk.id
 		}
 	}
-	return false
+	return ""
 }
 
 func (k *Keys) tenantKeys(ctx context.Context, tenantID string) ([]signingKey, error) {
@@ -333,6 +364,7 @@ func (k *Keys) reload(ctx context.Context) error {
 	}
 	k.mu.Lock()
 	k.signing, k.version, k.loadedAt = signing, version, time.Now()
+	k.generation.Add(1)
 	k.mu.Unlock()
 	return nil
 }
@@ -341,6 +373,7 @@ func (k *Keys) reload(ctx context.Context) error {
 func (k *Keys) invalidate() {
 	k.mu.Lock()
 	k.signing, k.loadedAt = nil, time.Time{}
+	k.generation.Add(1)
 	k.mu.Unlock()
 }
 

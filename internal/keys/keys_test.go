@@ -178,3 +178,31 @@ func TestAuthenticate(t *testing.T) {
 	_, err = b.keys.Authenticate(ctx, secret)
 	require.Equal(t, easel.CodeUnauthenticated, easel.ErrorCode(err))
 }
+
+func TestVerifyKeyGenerationAndKeyLive(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, keys.Config{})
+	sk, err := b.keys.CreateSigningKey(ctx, b.tenant)
+	require.NoError(t, err)
+	sig, rest := b.signed(t, "w_100")
+	id, err := b.keys.VerifyKey(ctx, b.tenant, sig, rest)
+	require.NoError(t, err)
+	require.Equal(t, sk.ID, id, "the newest key signed it")
+	require.True(t, b.keys.KeyLive(b.tenant, sk.ID))
+	require.False(t, b.keys.KeyLive("other-tenant", sk.ID))
+
+	gen := b.keys.Generation()
+	require.True(t, b.verify(t, sig, rest))
+	require.Equal(t, gen, b.keys.Generation(), "verifying changes nothing")
+
+	// Another node revokes it: the refresh changes the generation and the
+	// key is no longer live.
+	require.NoError(t, b.store.MetaStore.RevokeSigningKey(ctx, sk.ID, time.Now()))
+	require.NoError(t, b.keys.Refresh(ctx))
+	require.NotEqual(t, gen, b.keys.Generation())
+	require.False(t, b.keys.KeyLive(b.tenant, sk.ID))
+	id, err = b.keys.VerifyKey(ctx, b.tenant, sig, rest)
+	require.NoError(t, err)
+	require.Empty(t, id)
+}

@@ -69,7 +69,9 @@ func (r *Renderer) LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, err
 }
 
 // Render renders original, the bytes of asset a, with opts. accept is the
-// request's Accept header, for f_auto ("" outside a request).
+// request's Accept header, for f_auto ("" outside a request). It plans on
+// the original and reads, when the asset has levels, the smallest level
+// large enough for the plan instead (Output.Level tells which).
 func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error) {
 	if opts.Original {
 		return transform.Output{Data: original, Format: transform.Format(a.Format), Width: a.Width, Height: a.Height, Pages: a.Pages, Faces: -1}, nil
@@ -105,11 +107,12 @@ func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, o
 	if err := ctx.Err(); err != nil {
 		return transform.Output{}, easel.WrapError(easel.CodeDeadlineExceeded, err, "render timed out")
 	}
-	out, err := r.engine.Render(ctx, original, plan, overlay)
+	data, plan, level := r.fromLevel(ctx, a, original, src, plan)
+	out, err := r.engine.Render(ctx, data, plan, overlay)
 	if err != nil {
 		return out, err
 	}
-	out.Faces = faces
+	out.Faces, out.Level = faces, level
 	if len(out.Data) > r.maxOutputBytes {
 		return transform.Output{}, easel.Errorf(easel.CodeTooLarge, "the rendered image is %d bytes; the limit is %d", len(out.Data), r.maxOutputBytes)
 	}

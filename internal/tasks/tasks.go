@@ -139,8 +139,18 @@ func (s *Tasks) create(ctx context.Context, tenantID string, assetIDs []string, 
 
 // SubmitAnalysis queues the analysis of an asset (faces, hashes, colours).
 func (s *Tasks) SubmitAnalysis(ctx context.Context, a easel.Asset) (easel.Task, error) {
+	return s.submitKind(ctx, a, easel.TaskAnalyze)
+}
+
+// SubmitLevels queues the making of an asset's pyramid of levels.
+func (s *Tasks) SubmitLevels(ctx context.Context, a easel.Asset) (easel.Task, error) {
+	return s.submitKind(ctx, a, easel.TaskLevels)
+}
+
+// submitKind queues a task of kind, with no operations, on asset a.
+func (s *Tasks) submitKind(ctx context.Context, a easel.Asset, kind string) (easel.Task, error) {
 	now := time.Now().UTC()
-	t := easel.Task{ID: easel.NewID(), TenantID: a.TenantID, AssetID: a.ID, Kind: easel.TaskAnalyze, Ops: []string{},
+	t := easel.Task{ID: easel.NewID(), TenantID: a.TenantID, AssetID: a.ID, Kind: kind, Ops: []string{},
 		State: easel.TaskAccepted, CreatedAt: now, UpdatedAt: now}
 	if err := s.tasks.CreateTasks(ctx, nil, []easel.Task{t}); err != nil {
 		return t, err

@@ -18,14 +18,13 @@ import (
 )
 
 // fakeQueue is an easel.Queue whose PublishTask is a function; it records
-// task messages and events.
+// task messages.
 type fakeQueue struct {
 	easel.Queue // the methods the use case must not call panic
 	publish     func(m easel.TaskMessage) error
 
 	mu       sync.Mutex
 	messages []easel.TaskMessage
-	events   []easel.Event
 }
 
 func (q *fakeQueue) PublishTask(_ context.Context, m easel.TaskMessage) error {
@@ -35,13 +34,6 @@ func (q *fakeQueue) PublishTask(_ context.Context, m easel.TaskMessage) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.messages = append(q.messages, m)
-	return nil
-}
-
-func (q *fakeQueue) PublishEvent(_ context.Context, e easel.Event) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.events = append(q.events, e)
 	return nil
 }
 
@@ -123,8 +115,12 @@ func TestSubmit(t *testing.T) {
 			require.Equal(t, tt.wantOps, v.Ops)
 			require.Equal(t, easel.TaskQueued, v.State)
 			require.Equal(t, []easel.TaskMessage{{TaskID: v.ID, TenantID: b.tenant, Kind: easel.TaskRender, MessageID: v.ID}}, b.queue.messages)
-			require.Len(t, b.queue.events, 1)
-			require.Equal(t, easel.EventQueued, b.queue.events[0].Type)
+			// The store recorded the task's events with its states (the
+			// event outbox): accepted, then queued.
+			events, err := b.store.UnpublishedEvents(context.Background(), 10, time.Now())
+			require.NoError(t, err)
+			require.Len(t, events, 2)
+			require.Equal(t, []easel.EventType{easel.EventAccepted, easel.EventQueued}, []easel.EventType{events[0].Type, events[1].Type})
 			stored, err := b.store.GetTask(context.Background(), v.ID)
 			require.NoError(t, err)
 			require.Equal(t, easel.TaskQueued, stored.State)

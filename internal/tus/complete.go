@@ -33,7 +33,7 @@ func (h *Handler) finish(ev handler.HookEvent) (handler.HTTPResponse, error) {
 // tries again (the server was busy or failed), so the upload is kept.
 func retryable(err error) bool {
 	switch easel.ErrorCode(err) {
-	case easel.CodeInternal, easel.CodeOverloaded, easel.CodeDeadlineExceeded:
+	case easel.CodeInternal, easel.CodeOverloaded, easel.CodeDeadlineExceeded, easel.CodeUnavailable:
 		return true
 	}
 	return false

@@ -24,6 +24,8 @@ type Config struct {
 	MaxPages       int
 	// Analyze queues the analysis of every upload that does not opt out.
 	Analyze bool
+	// Levels queues the making of every upload's pyramid of levels.
+	Levels bool
 	// NearDistance is the largest pHash distance (0..16) of the near
 	// duplicates an upload reports; NearLimit how many it reports.
 	NearDistance int
@@ -52,6 +54,7 @@ type Tasks interface {
 	Validate(req tasks.Request) (tasks.Spec, error)
 	SubmitSpec(ctx context.Context, tenantID, assetID string, spec tasks.Spec, wait time.Duration) (tasks.View, error)
 	SubmitAnalysis(ctx context.Context, a easel.Asset) (easel.Task, error)
+	SubmitLevels(ctx context.Context, a easel.Asset) (easel.Task, error)
 }
 
 // Uploads stores originals.
@@ -92,6 +95,7 @@ type Result struct {
 	easel.Asset
 	NearDuplicates []easel.Similar `json:"near_duplicates,omitempty"`
 	AnalysisTaskID string          `json:"analysis_task_id,omitempty"` // GET /v1/tasks/{id} follows it
+	LevelsTaskID   string          `json:"levels_task_id,omitempty"`   // the task making the levels
 	// Task is the task the request's operations made, nil without operations.
 	Task *tasks.View `json:"-"`
 }
@@ -130,6 +134,13 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 	res := Result{Asset: a}
 	if s.cfg.Analyze && !req.SkipAnalysis && s.tasks != nil {
 		res.AnalysisTaskID, res.NearDuplicates = s.analyze(ctx, a, data)
+	}
+	if s.cfg.Levels && s.tasks != nil {
+		if t, err := s.tasks.SubmitLevels(ctx, a); err != nil {
+			s.log.Warn("levels not submitted", "asset", a.ID, "err", err)
+		} else {
+			res.LevelsTaskID = t.ID
+		}
 	}
 	data = nil
 	release()

@@ -60,6 +60,7 @@ type tasksFuncs struct {
 	validate func(req tasks.Request) (tasks.Spec, error)
 	submit   func(ctx context.Context, tenantID, assetID string, spec tasks.Spec, wait time.Duration) (tasks.View, error)
 	analysis func(ctx context.Context, a easel.Asset) (easel.Task, error)
+	levels   func(ctx context.Context, a easel.Asset) (easel.Task, error)
 }
 
 func (f tasksFuncs) Validate(req tasks.Request) (tasks.Spec, error) { return f.validate(req) }
@@ -68,6 +69,9 @@ func (f tasksFuncs) SubmitSpec(ctx context.Context, tenantID, assetID string, sp
 }
 func (f tasksFuncs) SubmitAnalysis(ctx context.Context, a easel.Asset) (easel.Task, error) {
 	return f.analysis(ctx, a)
+}
+func (f tasksFuncs) SubmitLevels(ctx context.Context, a easel.Asset) (easel.Task, error) {
+	return f.levels(ctx, a)
 }
 
 // memBlobs is an easel.BlobStore in memory.
@@ -108,6 +112,7 @@ type calls struct {
 	submitted []string // asset IDs
 	waits     []time.Duration
 	analyses  int
+	levels    int
 }
 
 func setup(cfg upload.Config, withTasks bool) (*upload.Uploads, *calls, *memBlobs) {
@@ -137,6 +142,10 @@ func setup(cfg upload.Config, withTasks bool) (*upload.Uploads, *calls, *memBlob
 			analysis: func(_ context.Context, a easel.Asset) (easel.Task, error) {
 				c.analyses++
 				return easel.Task{ID: "analysis-" + a.ID}, nil
+			},
+			levels: func(_ context.Context, a easel.Asset) (easel.Task, error) {
+				c.levels++
+				return easel.Task{ID: "levels-" + a.ID}, nil
 			},
 		}
 	}
@@ -241,4 +250,32 @@ func TestUploadSlotsBoundConcurrentReads(t *testing.T) {
 	require.NoError(t, <-first)
 	_, err = u.Upload(context.Background(), "tenant", upload.Request{Body: strings.NewReader("IMG")})
 	require.NoError(t, err, "the slot is free again")
+}
+
+func TestUploadQueuesLevels(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		levels bool
+		skip   bool // ?analyze=false: the levels do not depend on it
+		want   int
+	}{
+		{name: "pyramid on", levels: true, want: 1},
+		{name: "pyramid on, analysis skipped", levels: true, skip: true, want: 1},
+		{name: "pyramid off", levels: false, want: 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := defaults
+			cfg.Levels = tt.levels
+			u, c, _ := setup(cfg, true)
+			res, err := u.Upload(context.Background(), "tenant", upload.Request{Body: strings.NewReader("IMG-456789"), SkipAnalysis: tt.skip})
+			require.NoError(t, err)
+			require.Equal(t, tt.want, c.levels)
+			if tt.want > 0 {
+				require.Equal(t, "levels-"+res.ID, res.LevelsTaskID)
+			} else {
+				require.Empty(t, res.LevelsTaskID)
+			}
+		})
+	}
 }

@@ -33,24 +33,16 @@ type putFunc func(ctx context.Context, key string, r io.Reader) error
 
 func (f putFunc) Put(ctx context.Context, key string, r io.Reader) error { return f(ctx, key, r) }
 
-// fakeQueue records events and callbacks; consume runs ConsumeTasks.
+// fakeQueue records callbacks; consume runs ConsumeTasks.
 type fakeQueue struct {
 	consume func(ctx context.Context, opts easel.ConsumeOptions, handle func(context.Context, easel.TaskMessage, easel.Delivery)) error
 
 	mu        sync.Mutex
-	events    []easel.EventType
 	callbacks []easel.CallbackMessage
 }
 
 func (q *fakeQueue) ConsumeTasks(ctx context.Context, opts easel.ConsumeOptions, handle func(context.Context, easel.TaskMessage, easel.Delivery)) error {
 	return q.consume(ctx, opts, handle)
-}
-
-func (q *fakeQueue) PublishEvent(_ context.Context, e easel.Event) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.events = append(q.events, e.Type)
-	return nil
 }
 
 func (q *fakeQueue) PublishCallback(_ context.Context, m easel.CallbackMessage) error {
@@ -60,17 +52,20 @@ func (q *fakeQueue) PublishCallback(_ context.Context, m easel.CallbackMessage) 
 	return nil
 }
 
-func (q *fakeQueue) published() ([]easel.EventType, []easel.CallbackMessage) {
+func (q *fakeQueue) published() []easel.CallbackMessage {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return append([]easel.EventType(nil), q.events...), append([]easel.CallbackMessage(nil), q.callbacks...)
+	return append([]easel.CallbackMessage(nil), q.callbacks...)
 }
 
-// memTasks is a TaskStore over a map, with the compare-and-set of the real one.
+// memTasks is a TaskStore over a map, with the compare-and-set of the real
+// one, and its event outbox: a winning update that changes the state records
+// the state's event, as the real stores do in the same transaction.
 type memTasks struct {
-	mu    sync.Mutex
-	tasks map[string]easel.Task
-	dead  []easel.DeadLetter
+	mu     sync.Mutex
+	tasks  map[string]easel.Task
+	dead   []easel.DeadLetter
+	events []easel.EventType
 }
 
 func newMemTasks(ts ...easel.Task) *memTasks {
@@ -101,6 +96,9 @@ func (m *memTasks) UpdateTask(_ context.Context, t easel.Task, from ...easel.Tas
 	for _, s := range from {
 		if cur.State == s {
 			m.tasks[t.ID] = t
+			if t.State != cur.State || t.Attempts != cur.Attempts {
+				m.events = append(m.events, t.State.EventType())
+			}
 			return true, nil
 		}
 	}
@@ -112,6 +110,13 @@ func (m *memTasks) AddDeadLetter(_ context.Context, d easel.DeadLetter) error {
 	defer m.mu.Unlock()
 	m.dead = append(m.dead, d)
 	return nil
+}
+
+// recorded returns the events the updates recorded, in order.
+func (m *memTasks) recorded() []easel.EventType {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]easel.EventType(nil), m.events...)
 }
 
 func (m *memTasks) get(id string) (easel.Task, []easel.DeadLetter) {

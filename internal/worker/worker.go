@@ -49,7 +49,6 @@ type Queue interface {
 	// ConsumeTasks is easel.Queue's: handle runs at most opts.Concurrency
 	// messages at once until ctx is done, then the running ones finish.
 	ConsumeTasks(ctx context.Context, opts easel.ConsumeOptions, handle func(context.Context, easel.TaskMessage, easel.Delivery)) error
-	PublishEvent(ctx context.Context, e easel.Event) error
 	PublishCallback(ctx context.Context, m easel.CallbackMessage) error
 }
 

@@ -96,7 +96,7 @@ func TestSuccessStoresRecordsAnnounces(t *testing.T) {
 	key := easel.VariantKey(b.task.AssetID, "w_10")
 	require.Equal(t, []easel.TaskOutput{{Ops: "w_10", Key: key, Format: "png", Width: 10, Height: 5, Bytes: 12}}, task.Outputs)
 	require.Equal(t, []byte("out:original"), b.stored[key])
-	events, callbacks := b.queue.published()
+	events, callbacks := b.tasks.recorded(), b.queue.published()
 	require.Equal(t, []easel.EventType{easel.EventStarted, easel.EventSucceeded}, events)
 	require.Equal(t, []easel.CallbackMessage{{TaskID: b.task.ID, TenantID: "tenant", Event: easel.EventSucceeded}}, callbacks)
 
@@ -104,8 +104,7 @@ func TestSuccessStoresRecordsAnnounces(t *testing.T) {
 	d = b.deliver(t, 2)
 	end, _ = d.result()
 	require.Equal(t, "ack", end)
-	events, _ = b.queue.published()
-	require.Len(t, events, 2)
+	require.Len(t, b.tasks.recorded(), 2, "no state change, no event")
 }
 
 func TestFailures(t *testing.T) {
@@ -144,7 +143,7 @@ func TestFailures(t *testing.T) {
 			require.NotNil(t, task.Error)
 			require.Equal(t, tt.wantCode, task.Error.Code)
 			require.Equal(t, stageProcess, task.Error.Stage)
-			events, callbacks := b.queue.published()
+			events, callbacks := b.tasks.recorded(), b.queue.published()
 			require.Equal(t, []easel.EventType{easel.EventStarted, tt.wantEvent}, events)
 			if tt.wantState == easel.TaskDead {
 				require.Len(t, dead, 1)
@@ -279,7 +278,7 @@ func TestDrain(t *testing.T) {
 		task, dead := b.tasks.get(b.task.ID)
 		require.Nil(t, task.Error, "not the task's fault")
 		require.Empty(t, dead)
-		events, _ := b.queue.published()
+		events := b.tasks.recorded()
 		require.NotContains(t, events, easel.EventRetrying)
 		require.NotContains(t, events, easel.EventDead)
 	})

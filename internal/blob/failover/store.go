@@ -108,7 +108,8 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader) error {
 	s.log.Warn("blob primary failed, writing to the secondary", "key", key, "err", perr)
 	if serr := s.second.Put(ctx, key, replay); serr != nil {
 		s.stats.failedPuts.Add(1)
-		return fmt.Errorf("failover blob: put %q: primary: %w; secondary: %w", key, perr, serr)
+		return easel.WrapError(easel.CodeUnavailable, fmt.Errorf("failover blob: put %q: primary: %w; secondary: %w", key, perr, serr),
+			"neither blob origin could store %s; nothing was kept, try again later", key)
 	}
 	s.stats.secondaryPuts.Add(1)
 	return s.journal.set(key, opCopyToPrimary)
@@ -157,16 +158,19 @@ func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) 
 }
 
 // bothFailed is the error of a read that neither side answered: not found
-// only when both said so, else the primary's failure (the blob may be there).
+// only when both said so, else CodeUnavailable with the failure of the side
+// that may hold the blob.
 func bothFailed(op, key string, perr, serr error) error {
+	var err error
 	switch {
 	case easel.IsNotFound(perr) && easel.IsNotFound(serr):
 		return perr
 	case easel.IsNotFound(perr):
-		return fmt.Errorf("failover blob: %s %q: secondary: %w", op, key, serr)
+		err = fmt.Errorf("failover blob: %s %q: secondary: %w", op, key, serr)
 	default:
-		return fmt.Errorf("failover blob: %s %q: primary: %w", op, key, perr)
+		err = fmt.Errorf("failover blob: %s %q: primary: %w; secondary: %w", op, key, perr, serr)
 	}
+	return easel.WrapError(easel.CodeUnavailable, err, "no blob origin answers for %s", key)
 }
 
 // Stat describes the blob from the primary, or from the secondary when the

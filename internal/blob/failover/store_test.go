@@ -191,6 +191,7 @@ func TestBothDown(t *testing.T) {
 	require.NoError(t, err)
 	err = s.Put(context.Background(), "k", strings.NewReader("data"))
 	require.ErrorIs(t, err, errDown)
+	require.Equal(t, easel.CodeUnavailable, easel.ErrorCode(err), "a stable code the API maps to 503")
 	require.Equal(t, int64(1), s.Stats().FailedPuts)
 	_, err = s.Stat(context.Background(), "k")
 	require.True(t, easel.IsNotFound(err))

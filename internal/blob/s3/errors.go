@@ -37,7 +37,8 @@ func unreachable(err error) bool {
 
 // mapErr turns a client error into easel's: a missing object becomes
 // CodeNotFound; a missing bucket, wrong credentials or an unreachable
-// server name their setting; anything else is wrapped with the operation.
+// server name their setting, and an unreachable server is CodeUnavailable;
+// anything else is wrapped with the operation.
 func (s *Store) mapErr(op, key string, err error) error {
 	code := apiCode(err)
 	switch {
@@ -45,7 +46,11 @@ func (s *Store) mapErr(op, key string, err error) error {
 		return easel.WrapError(easel.CodeNotFound, err, "blob %s not found", key)
 	}
 	if cause := s.settingAtFault(err); cause != "" {
-		return fmt.Errorf("s3 blob: %s %q: %s: %w", op, key, cause, err)
+		err = fmt.Errorf("s3 blob: %s %q: %s: %w", op, key, cause, err)
+		if unreachable(err) {
+			return easel.WrapError(easel.CodeUnavailable, err, "blob storage is unreachable")
+		}
+		return err
 	}
 	return fmt.Errorf("s3 blob: %s %q: %w", op, key, err)
 }

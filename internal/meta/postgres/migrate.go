@@ -62,62 +62,64 @@ const migrationLock = 0x656173656c6d6967
 
 // migrate applies the migrations the database lacks in one transaction,
 // holding an advisory lock, so concurrent processes apply each exactly
-// once; PostgreSQL's DDL is transactional, so a failure applies none.
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+// once; PostgreSQL's DDL is transactional, so a failure applies none. It
+// returns the names of the migrations it applied.
+func migrate(ctx context.Context, pool *pgxpool.Pool) (applied []string, err error) {
 	ms, err := migrations()
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	tx, err := pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(migrationLock)); err != nil {
-		return fmt.Errorf("migrate: lock: %w", err)
+		return nil, fmt.Errorf("migrate: lock: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER NOT NULL PRIMARY KEY,
     applied_at BIGINT  NOT NULL
 )`); err != nil {
-		return fmt.Errorf("migrate: create schema_migrations: %w", err)
+		return nil, fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
-	applied := map[int]bool{}
+	done := map[int]bool{}
 	rows, err := tx.Query(ctx, "SELECT version FROM schema_migrations")
 	if err != nil {
-		return fmt.Errorf("migrate: read schema version: %w", err)
+		return nil, fmt.Errorf("migrate: read schema version: %w", err)
 	}
 	newest := 0
 	for rows.Next() {
 		var v int
 		if err := rows.Scan(&v); err != nil {
 			rows.Close()
-			return fmt.Errorf("migrate: read schema version: %w", err)
+			return nil, fmt.Errorf("migrate: read schema version: %w", err)
 		}
-		applied[v], newest = true, max(newest, v)
+		done[v], newest = true, max(newest, v)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("migrate: read schema version: %w", err)
+		return nil, fmt.Errorf("migrate: read schema version: %w", err)
 	}
 	if latest := ms[len(ms)-1].version; newest > latest {
-		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", newest, latest)
+		return nil, fmt.Errorf("migrate: database schema version %d is newer than this program's %d", newest, latest)
 	}
 	for _, m := range ms {
-		if applied[m.version] {
+		if done[m.version] {
 			continue
 		}
 		// No arguments: the simple protocol, which runs several statements.
 		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("migrate: %s: %w", m.name, err)
+			return nil, fmt.Errorf("migrate: %s: %w", m.name, err)
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
 			m.version, time.Now().UTC().UnixNano()); err != nil {
-			return fmt.Errorf("migrate: %s: %w", m.name, err)
+			return nil, fmt.Errorf("migrate: %s: %w", m.name, err)
 		}
+		applied = append(applied, m.name)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
-	return nil
+	return applied, nil
 }

@@ -90,6 +90,8 @@ type Store struct {
 	read   conn // the same pool
 	events chan struct{}
 	origin string
+	// applied names the migrations Open applied.
+	applied []string
 }
 
 var (
@@ -124,13 +126,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	mctx, cancel := context.WithTimeout(ctx, max(cfg.QueryTimeout, time.Minute))
 	defer cancel()
-	if err := migrate(mctx, pool); err != nil {
+	applied, err := migrate(mctx, pool)
+	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres meta: %w", err)
 	}
 	c := conn{q: pool, timeout: cfg.QueryTimeout}
-	return &Store{pool: pool, write: c, read: c, events: make(chan struct{}, 1), origin: easel.NewID()}, nil
+	return &Store{pool: pool, write: c, read: c, events: make(chan struct{}, 1), origin: easel.NewID(), applied: applied}, nil
 }
+
+// Applied returns the names of the migrations (NNNN_name.sql) that Open
+// applied, in order; empty when the schema was up to date.
+func (s *Store) Applied() []string { return s.applied }
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {

@@ -31,6 +31,9 @@ func TestConformance(t *testing.T) {
 	t.Run("Analysis", func(t *testing.T) {
 		metatest.RunAnalysis(t, func(t *testing.T) metatest.AnalysisStore { return open(t, srv) })
 	})
+	t.Run("Levels", func(t *testing.T) {
+		metatest.RunLevels(t, func(t *testing.T) metatest.LevelStore { return open(t, srv) })
+	})
 	t.Run("Events", func(t *testing.T) {
 		metatest.RunEvents(t, func(t *testing.T) metatest.EventStore { return open(t, srv) })
 	})

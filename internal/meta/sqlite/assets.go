@@ -20,7 +20,7 @@ const assetColumns = "id, tenant_id, sha256, format, width, height, pages, bytes
 
 // selectAssets reads assets with their analysis, if any (scanAsset): one
 // primary-key lookup more per asset than the assets table alone.
-const selectAssets = "SELECT a.id, a.tenant_id, a.sha256, a.format, a.width, a.height, a.pages, a.bytes, a.name, a.exif, a.created_at, " +
+const selectAssets = "SELECT a.id, a.tenant_id, a.sha256, a.format, a.width, a.height, a.pages, a.bytes, a.name, a.exif, a.created_at, a.levels, " +
 	"an.faces, an.detector, an.phash, an.dhash, an.blurhash, an.colors, an.analyzed_at " +
 	"FROM assets a LEFT JOIN asset_analysis an ON an.asset_id = a.id "
 
@@ -149,10 +149,11 @@ func scanAsset(sc scanner) (easel.Asset, error) {
 		a       easel.Asset
 		exif    sql.NullString
 		created int64
+		levels  sql.NullString
 		an      analysisCols
 	)
 	dest := append([]any{&a.ID, &a.TenantID, &a.SHA256, &a.Format, &a.Width, &a.Height, &a.Pages,
-		&a.Bytes, &a.Name, &exif, &created}, an.dest()...)
+		&a.Bytes, &a.Name, &exif, &created, &levels}, an.dest()...)
 	if err := sc.Scan(dest...); err != nil {
 		return easel.Asset{}, err
 	}
@@ -165,6 +166,9 @@ func scanAsset(sc scanner) (easel.Asset, error) {
 		}
 	}
 	a.CreatedAt = fromNanos(created)
+	if err := scanLevels(&a, levels); err != nil {
+		return easel.Asset{}, err
+	}
 	analysis, err := an.analysis()
 	if err != nil {
 		return easel.Asset{}, fmt.Errorf("asset %s: %w", a.ID, err)

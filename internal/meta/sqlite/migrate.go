@@ -57,55 +57,61 @@ func migrations() ([]migration, error) {
 
 // migrate applies the migrations db lacks, each in its own IMMEDIATE
 // transaction, so concurrent processes opening the same file apply each one
-// exactly once.
-func migrate(ctx context.Context, db *sql.DB) error {
+// exactly once. It returns the names of the migrations it applied.
+func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 	ms, err := migrations()
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER NOT NULL PRIMARY KEY,
     applied_at BIGINT  NOT NULL
 )`); err != nil {
-		return fmt.Errorf("migrate: create schema_migrations: %w", err)
+		return nil, fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
 
 	var newest sql.NullInt64
 	if err := db.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&newest); err != nil {
-		return fmt.Errorf("migrate: read schema version: %w", err)
+		return nil, fmt.Errorf("migrate: read schema version: %w", err)
 	}
 	if latest := ms[len(ms)-1].version; newest.Valid && int(newest.Int64) > latest {
-		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", newest.Int64, latest)
+		return nil, fmt.Errorf("migrate: database schema version %d is newer than this program's %d", newest.Int64, latest)
 	}
 
+	var applied []string
 	for _, m := range ms {
-		if err := applyMigration(ctx, db, m); err != nil {
-			return fmt.Errorf("migrate: %s: %w", m.name, err)
+		did, err := applyMigration(ctx, db, m)
+		if err != nil {
+			return nil, fmt.Errorf("migrate: %s: %w", m.name, err)
+		}
+		if did {
+			applied = append(applied, m.name)
 		}
 	}
-	return nil
+	return applied, nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
+// applyMigration applies m unless it was, and reports whether it did.
+func applyMigration(ctx context.Context, db *sql.DB, m migration) (bool, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() { _ = tx.Rollback() }()
 
 	var n int
 	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&n); err != nil {
-		return err
+		return false, err
 	}
 	if n > 0 {
-		return nil // applied before, maybe by another process
+		return false, nil // applied before, maybe by another process
 	}
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
 		m.version, time.Now().UTC().UnixNano()); err != nil {
-		return err
+		return false, err
 	}
-	return tx.Commit()
+	return true, tx.Commit()
 }

@@ -54,9 +54,14 @@ type Store struct {
 	write *sql.DB // one connection; transactions begin IMMEDIATE
 	read  *sql.DB // read-only connections
 
-	events chan struct{} // EventsCommitted; capacity 1
-	origin string        // names this Store's rows in task_events
+	events  chan struct{} // EventsCommitted; capacity 1
+	origin  string        // names this Store's rows in task_events
+	applied []string      // the migrations Open applied
 }
+
+// Applied returns the names of the migrations (NNNN_name.sql) that Open
+// applied, in order; empty when the schema was up to date.
+func (s *Store) Applied() []string { return s.applied }
 
 var _ easel.MetaStore = (*Store)(nil)
 
@@ -83,7 +88,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = write.Close()
 		return nil, fmt.Errorf("sqlite meta: open %q: %w", cfg.Path, err)
 	}
-	if err := migrate(ctx, write); err != nil {
+	applied, err := migrate(ctx, write)
+	if err != nil {
 		_ = write.Close()
 		return nil, fmt.Errorf("sqlite meta: open %q: %w", cfg.Path, err)
 	}
@@ -101,7 +107,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = write.Close()
 		return nil, fmt.Errorf("sqlite meta: open %q: %w", cfg.Path, err)
 	}
-	return &Store{write: write, read: read, events: make(chan struct{}, 1), origin: easel.NewID()}, nil
+	return &Store{write: write, read: read, events: make(chan struct{}, 1), origin: easel.NewID(), applied: applied}, nil
 }
 
 // dsn returns the driver's data source name for the file at path.

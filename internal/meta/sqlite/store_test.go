@@ -223,6 +223,14 @@ func TestAnalysisConformance(t *testing.T) {
 	})
 }
 
+func TestLevelsConformance(t *testing.T) {
+	t.Parallel()
+	metatest.RunLevels(t, func(t *testing.T) metatest.LevelStore {
+		s, _ := open(t)
+		return s
+	})
+}
+
 // TestDeleteAssetRemovesAnalysisRows checks, in the tables themselves,
 // that deleting an asset takes its analysis and pHash bands with it
 // (foreign keys are on, so ON DELETE CASCADE runs).
