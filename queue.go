@@ -26,6 +26,9 @@ const (
 	EventRetrying  EventType = "retrying"
 	EventSucceeded EventType = "succeeded"
 	EventDead      EventType = "dead"
+	// EventProgress reports a running task's progress (flow tasks); it is
+	// advisory, published directly rather than through the outbox.
+	EventProgress EventType = "progress"
 )
 
 // Event tells that a task changed state. It is the seeds' response queue:
@@ -44,6 +47,9 @@ type Event struct {
 	Attempt  int        `json:"attempt"`
 	Error    *TaskError `json:"error,omitempty"`
 	At       time.Time  `json:"at"`
+	// Step and Progress (0..1, of the whole task) are set on progress events.
+	Step     string  `json:"step,omitempty"`
+	Progress float64 `json:"progress,omitempty"`
 }
 
 // CallbackMessage asks for the callback of a task's final state to be

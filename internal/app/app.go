@@ -19,6 +19,8 @@ import (
 	"github.com/easelhq/easel/internal/config"
 	"github.com/easelhq/easel/internal/delivery"
 	"github.com/easelhq/easel/internal/engine/vips"
+	"github.com/easelhq/easel/internal/flow"
+	"github.com/easelhq/easel/internal/flows"
 	"github.com/easelhq/easel/internal/httpapi"
 	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/meta/postgres"
@@ -83,11 +85,16 @@ type App struct {
 	// Resumable serves tus uploads on /v1/uploads; a finished one goes
 	// through Uploads.Upload.
 	Resumable *tus.Handler
-	Handler   http.Handler
+	// Flows runs flows and explains rules; Live holds the processors,
+	// flows and rules loaded from processors.dir, flows.dir and rules.file.
+	Flows   *flows.Flows
+	Live    *flow.Live
+	Handler http.Handler
 	// Ops serves /healthz, /readyz and /metrics alone, for workers.
 	Ops http.Handler
 
 	engine *vips.Engine
+	flow   *flowParts
 	blobs  *openedBlobs
 }
 
@@ -226,6 +233,13 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		OutboxMinAge:   cfg.Queue.OutboxMinAge,
 	}, meta, meta, q, a.Keys, log)
 	a.Batches = tasks.NewBatches(a.Tasks)
+	if a.flow, err = newFlowParts(ctx, cfg, meta, blobs, engine, a.Renderer, faces, log); err != nil {
+		q.Close()
+		meta.Close()
+		return nil, err
+	}
+	a.Live = a.flow.live
+	a.Flows = flows.New(a.Live, a.Tasks, meta)
 	a.Uploads = upload.New(upload.Config{
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
 		MaxUploads:     cfg.Limits.MaxUploads,
@@ -254,6 +268,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Processors: map[string]worker.Processor{
 			easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
 			easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
+			easel.TaskFlow:    worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q},
 			easel.TaskLevels:  worker.Leveller{Make: levelMaker(engine), Sides: cfg.Render.Levels, Blobs: blobs, Record: meta},
 		},
 		Observer: metrics, Log: log,
@@ -287,9 +302,9 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	deps := httpapi.Deps{
 		Resumable: a.Resumable,
 		Compat:    compat,
-		Uploads:   a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches,
+		Uploads:   a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches, Flows: a.Flows,
 		Log: log, Metrics: metrics,
-		Ready: readyChecks(cfg, meta, ob, q, a.FaceDetector),
+		Ready: append(readyChecks(cfg, meta, ob, q, a.FaceDetector), a.flow.checker()),
 	}
 	a.Handler = httpapi.New(httpapi.Config{
 		CacheControl:   cfg.Delivery.CacheControl,
@@ -320,6 +335,10 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	run("keys", func() error { return a.Keys.Run(ctx, a.Log) })
+	if err := a.Live.Start(ctx); err != nil {
+		return fmt.Errorf("workflows: %w", err)
+	}
+	defer a.Live.Stop()
 	if err := a.blobs.Start(ctx); err != nil {
 		return fmt.Errorf("blob reconciler: %w", err)
 	}

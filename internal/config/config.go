@@ -40,9 +40,12 @@ type Config struct {
 	Keys      Keys      `yaml:"keys"`
 
 	// Sources are named remote origins of originals (see docs/configuration.md).
-	Sources map[string]source.Origin `yaml:"sources"`
-	Fetch   Fetch                    `yaml:"fetch"`
-	Compat  Compat                   `yaml:"compat"`
+	Sources    map[string]source.Origin `yaml:"sources"`
+	Fetch      Fetch                    `yaml:"fetch"`
+	Compat     Compat                   `yaml:"compat"`
+	Processors Processors               `yaml:"processors"`
+	Flows      Flows                    `yaml:"flows"`
+	Rules      Rules                    `yaml:"rules"`
 }
 
 // Keys configures URL signing keys.

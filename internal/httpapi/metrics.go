@@ -243,3 +243,7 @@ func (m *Metrics) instrument(log *slog.Logger, next http.Handler) http.Handler {
 		}
 	})
 }
+
+// Unwrap lets http.ResponseController reach the underlying writer (flushes
+// and deadlines of server-sent events).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

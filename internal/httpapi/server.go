@@ -10,6 +10,7 @@ import (
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/assets"
 	"github.com/easelhq/easel/internal/delivery"
+	"github.com/easelhq/easel/internal/flows"
 	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/upload"
@@ -36,6 +37,9 @@ type Checker struct {
 	// Detail, when set, is shown instead of "ok" (which detector or
 	// backend is in use).
 	Detail string
+	// Describe, when set, is called for the detail shown instead of "ok"
+	// (a state that changes: the workflows' isolation and reload errors).
+	Describe func() string
 	// Optional checks are reported but do not make the process unready
 	// (one origin of two: the other takes over).
 	Optional bool
@@ -57,7 +61,8 @@ type Deps struct {
 	Ready     []Checker
 	Metrics   *Metrics
 	Log       *slog.Logger
-	Compat    *Compat // nil: no remote sources nor compatible endpoints
+	Compat    *Compat      // nil: no remote sources nor compatible endpoints
+	Flows     *flows.Flows // nil: no flow endpoints
 }
 
 type server struct {
@@ -79,6 +84,13 @@ func New(cfg Config, deps Deps) http.Handler {
 		mux.HandleFunc("POST /v1/assets/{id}/tasks", s.authed(s.createAssetTask))
 		mux.HandleFunc("GET /v1/tasks/{id}", s.authed(s.getTask))
 		mux.HandleFunc("POST /v1/tasks/{id}/retry", s.authed(s.retryTask))
+		mux.HandleFunc("GET /v1/tasks/{id}/events", s.authed(s.taskEvents))
+	}
+	if s.Flows != nil {
+		mux.HandleFunc("POST /v1/flows/{name}/run", s.authed(s.runFlow))
+		mux.HandleFunc("GET /v1/flows", s.authed(s.listFlows))
+		mux.HandleFunc("GET /v1/flows/{name}", s.authed(s.getFlow))
+		mux.HandleFunc("POST /v1/rules/explain", s.authed(s.explainRules))
 	}
 	if s.Batches != nil {
 		mux.HandleFunc("POST /v1/batches", s.authed(s.createBatch))
@@ -213,6 +225,9 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		checks[c.Name] = "ok"
 		if c.Detail != "" {
 			checks[c.Name] = c.Detail
+		}
+		if c.Describe != nil {
+			checks[c.Name] = c.Describe()
 		}
 	}
 	state := "ready"

@@ -37,6 +37,10 @@ func (s *Tasks) View(ctx context.Context, t easel.Task) View {
 func (s *Tasks) CallbackPayload(ctx context.Context, t easel.Task) View {
 	v := View{Task: t}
 	for _, o := range t.Outputs {
+		if t.Kind == easel.TaskFlow { // stored under the task, not a delivery variant
+			v.Outputs = append(v.Outputs, OutputView{TaskOutput: o})
+			continue
+		}
 		url, err := s.signer.SignPath(ctx, t.TenantID, o.Ops, t.AssetID, "")
 		if err != nil {
 			url = ""

@@ -247,7 +247,7 @@ func (w *Worker) run(ctx context.Context, t *easel.Task) ([]easel.TaskOutput, st
 	}
 	results, err := p.Process(ctx, *t, a, original)
 	if err != nil {
-		return nil, stageProcess, err
+		return nil, processStage(err), err
 	}
 	t.Timings.Process = easel.Millis(time.Since(start))
 
