@@ -61,10 +61,10 @@ func TestLevelsMadeUsedDeleted(t *testing.T) {
 		name   string
 		photo  string
 		w, h   int // of the original
-		levels int // 2048, 1024, 512, 256: all smaller than the original
+		largest int // the largest level the policy keeps within its byte budget
 	}{
-		{"4 MP", "photos/plasma_ColorfulCups_2560x1600.jpg", 2560, 1600, 4},
-		{"15 MP", "photos/lomiri16_seeding_by_Clements_Engelhardt.jpg", 5312, 2988, 4},
+		{"4 MP", "photos/plasma_ColorfulCups_2560x1600.jpg", 2560, 1600, 1024},
+		{"15 MP", "photos/lomiri16_seeding_by_Clements_Engelhardt.jpg", 5312, 2988, 2048},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			status, asset := s.upload(t, testimages.Path(t, tt.photo))
@@ -76,15 +76,19 @@ func TestLevelsMadeUsedDeleted(t *testing.T) {
 			t.Logf("%s (%dx%d): levels listed %s after the upload", tt.name, tt.w, tt.h, took.Round(time.Millisecond))
 			task := s.waitTask(t, asset["levels_task_id"].(string), 10*time.Second)
 			t.Logf("%s: levels task queue wait %v ms, process %v ms", tt.name, field(task, "timings", "queue_wait_ms"), field(task, "timings", "process_ms"))
-			require.Len(t, levels, tt.levels)
+			// transform.DefaultLevelPolicy keeps the levels within 35% of the
+			// original's bytes, largest first; the 1024 level (what a 300 px
+			// render reads) is always among them for these photos.
+			require.NotEmpty(t, levels)
 			first := levels[0].(map[string]any)
-			require.EqualValues(t, 2048, first["side"])
+			require.EqualValues(t, tt.largest, first["side"])
 			require.Equal(t, "jpeg", first["format"])
 			require.Greater(t, first["bytes"].(float64), 0.0)
-			require.EqualValues(t, 2048, max(first["width"].(float64), first["height"].(float64)))
+			require.EqualValues(t, tt.largest, max(first["width"].(float64), first["height"].(float64)))
 			_, a := s.apiCall(t, "GET", "/v1/assets/"+id, nil)
 			require.Greater(t, a["levels_bytes"].(float64), 0.0)
-			require.Len(t, levelBlobs(t, s.data, id), tt.levels)
+			require.LessOrEqual(t, a["levels_bytes"].(float64), 0.35*a["bytes"].(float64), "the pyramid's byte budget")
+			require.Len(t, levelBlobs(t, s.data, id), len(levels))
 
 			path := s.easel(t, "url", "sign", "--data", s.data, id, "w_300")
 			resp, body := s.get(t, path)

@@ -170,7 +170,7 @@ func TestWorkersKilledMidRun(t *testing.T) {
 	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return uint64(total) >= published }, 30*time.Second, 10*time.Millisecond)
 	mu.Lock()
 	defer mu.Unlock()
-	require.Len(t, succeeded, 200+len(assets), "the batch, and each upload's analysis")
+	require.Len(t, succeeded, 200+2*len(assets), "the batch, and each upload's analysis and levels")
 	for id, ids := range succeeded {
 		require.Len(t, ids, 1, "task %s succeeded %d times", id, len(ids))
 	}

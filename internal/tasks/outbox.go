@@ -11,7 +11,14 @@ import (
 // leaves it accepted for the outbox relay.
 func (s *Tasks) publish(ctx context.Context, t *easel.Task) {
 	msg := easel.TaskMessage{TaskID: t.ID, TenantID: t.TenantID, Kind: t.Kind, Region: t.Region, MessageID: t.MessageID()}
-	if err := s.queue.PublishTask(ctx, msg); err != nil {
+	timeout := s.cfg.PublishTimeout
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	err := s.queue.PublishTask(pctx, msg)
+	cancel()
+	if err != nil {
 		s.log.Warn("task not published; the outbox relay will retry", "task", t.ID, "err", err)
 		return
 	}

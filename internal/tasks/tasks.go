@@ -19,6 +19,11 @@ type Config struct {
 	CheckCallbackURL func(rawURL string) error
 	OutboxInterval   time.Duration
 	OutboxMinAge     time.Duration
+	// PublishTimeout bounds the publish a submission makes before it
+	// answers; past it the task stays accepted and the outbox relay
+	// publishes it, so a queue that is down never holds a client (an
+	// upload submits up to three tasks). 0 means 1 s.
+	PublishTimeout time.Duration
 }
 
 // MaxWait bounds how long a submission may wait for its task.
