@@ -58,9 +58,9 @@ func levelBlobs(t *testing.T, data, id string) []string {
 func TestLevelsMadeUsedDeleted(t *testing.T) {
 	s := startServer(t, "EASEL_RENDER_STORE_VARIANTS=false")
 	for _, tt := range []struct {
-		name   string
-		photo  string
-		w, h   int // of the original
+		name    string
+		photo   string
+		w, h    int // of the original
 		largest int // the largest level the policy keeps within its byte budget
 	}{
 		{"4 MP", "photos/plasma_ColorfulCups_2560x1600.jpg", 2560, 1600, 1024},
