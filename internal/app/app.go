@@ -240,7 +240,12 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	}
 	a.Live = a.flow.live
 	a.Flows = flows.New(a.Live, a.Tasks, meta)
+	var rules upload.RuleRunner
+	if a.Flows != nil {
+		rules = a.Flows
+	}
 	a.Uploads = upload.New(upload.Config{
+		Rules:          rules,
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
 		MaxUploads:     cfg.Limits.MaxUploads,
 		MaxPixels:      cfg.Limits.MaxPixels,

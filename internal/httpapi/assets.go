@@ -30,6 +30,7 @@ func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 		Task:            &tasks.Request{Ops: q["ops"], CallbackURL: q.Get("callback_url"), Region: q.Get("region")},
 		SkipAnalysis:    q.Get("analyze") == "false",
 		SkipVerify:      q.Get("verify") == "false",
+		SkipRules:       q.Get("rules") == "false",
 		SetReadDeadline: s.readDeadline(w),
 		IdempotencyKey:  r.Header.Get("Idempotency-Key"),
 	}
@@ -51,14 +52,6 @@ func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, r, s.Log, err)
 		return
-	}
-	if res.Task == nil && s.Flows != nil && q.Get("rules") != "false" {
-		// No operations: the rules pick a flow, if any matches.
-		v, err := s.Flows.RunRules(r.Context(), tenantOf(r), res.ID, req.Task.Region, req.Task.CallbackURL, req.Wait)
-		if err != nil {
-			s.Log.Warn("upload stored; its rule's flow was not started", "asset", res.ID, "err", err)
-		}
-		res.Task = v
 	}
 	w.Header().Set("Location", "/v1/assets/"+res.ID)
 	if res.Task == nil {

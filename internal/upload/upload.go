@@ -20,6 +20,9 @@ import (
 
 // Config bounds what an upload may be and sets the near-duplicate search.
 type Config struct {
+	// Rules, when set, routes an upload with no operations: the first
+	// matching rule's flow runs on it (internal/flows.Flows is the real one).
+	Rules          RuleRunner
 	MaxUploadBytes int64
 	// MaxUploads is how many uploads are checked and stored at once; the
 	// rest wait. Bodies are streamed to TempDir before taking a slot.
@@ -98,8 +101,16 @@ func New(cfg Config, store Store, blobs easel.BlobStore, engine Engine, tasks Ta
 		slots: make(chan struct{}, max(1, cfg.MaxUploads)), mapped: semaphore.NewWeighted(cfg.CheckBytes)}
 }
 
+// RuleRunner runs the flow of the first rule that matches an asset. It
+// returns nil and no error when no rule matches.
+type RuleRunner interface {
+	RunRules(ctx context.Context, tenantID, assetID, region, callbackURL string, wait time.Duration) (*tasks.View, error)
+}
+
 // Request is one upload.
 type Request struct {
+	// SkipRules leaves an upload with no operations alone (?rules=false).
+	SkipRules bool
 	// Name is the client's file name, informative only.
 	Name string
 	// Body holds the image; it is streamed to a temporary file, never held
@@ -184,6 +195,19 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 			return Result{}, err
 		}
 		res.Task = &v
+	}
+	if spec == nil && !res.Replayed && !req.SkipRules && s.cfg.Rules != nil {
+		var region, callback string
+		if req.Task != nil {
+			region, callback = req.Task.Region, req.Task.CallbackURL
+		}
+		// The original is kept whatever the rule's flow does: a flow that
+		// cannot start is logged, and the upload still succeeds.
+		v, err := s.cfg.Rules.RunRules(ctx, tenantID, res.ID, region, callback, req.Wait)
+		if err != nil {
+			s.log.Warn("upload stored; its rule's flow was not started", "asset", res.ID, "err", err)
+		}
+		res.Task = v
 	}
 	return res, nil
 }

@@ -376,3 +376,56 @@ func TestMinimumRate(t *testing.T) {
 		})
 	}
 }
+
+// rulesFunc adapts a function to upload.RuleRunner.
+type rulesFunc func(ctx context.Context, tenantID, assetID, region, callbackURL string, wait time.Duration) (*tasks.View, error)
+
+func (f rulesFunc) RunRules(ctx context.Context, tenantID, assetID, region, callbackURL string, wait time.Duration) (*tasks.View, error) {
+	return f(ctx, tenantID, assetID, region, callbackURL, wait)
+}
+
+func TestUploadRoutesThroughRules(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		req      upload.Request
+		ruleErr  error
+		wantRun  bool
+		wantTask bool
+	}{
+		{name: "no operations: the rules run", req: upload.Request{Task: &tasks.Request{Region: "eu"}}, wantRun: true, wantTask: true},
+		{name: "rules=false", req: upload.Request{SkipRules: true}, wantRun: false},
+		{name: "operations: no rules", req: upload.Request{Task: &tasks.Request{Ops: []string{"w_10"}}}, wantRun: false, wantTask: true},
+		{name: "a flow that cannot start keeps the upload", req: upload.Request{}, ruleErr: easel.Errorf(easel.CodeInvalidArgument, "bad flow"), wantRun: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var ran []string
+			cfg := defaults
+			cfg.Rules = rulesFunc(func(_ context.Context, tenantID, assetID, region, _ string, _ time.Duration) (*tasks.View, error) {
+				ran = append(ran, tenantID+"/"+assetID+"/"+region)
+				if tt.ruleErr != nil {
+					return nil, tt.ruleErr
+				}
+				return &tasks.View{}, nil
+			})
+			u, c, _ := setup(cfg, true)
+			req := tt.req
+			req.Body, req.SkipAnalysis = strings.NewReader("IMG-456789"), true
+			res, err := u.Upload(context.Background(), "tenant", req)
+			require.NoError(t, err)
+			require.Len(t, c.created, 1, "the asset is stored")
+			if tt.wantRun {
+				region := ""
+				if tt.req.Task != nil {
+					region = tt.req.Task.Region
+				}
+				require.Equal(t, []string{"tenant/" + res.ID + "/" + region}, ran)
+			} else {
+				require.Empty(t, ran)
+			}
+			require.Equal(t, tt.wantTask, res.Task != nil)
+		})
+	}
+}
