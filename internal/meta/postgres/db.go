@@ -2,10 +2,13 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/easelhq/easel/internal/meta/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -18,9 +21,9 @@ type querier interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
-// conn runs the store's queries, written with SQLite's '?' placeholders
-// (the SQL is shared in spirit with the sqlite store), on a pool or a
-// transaction: it rewrites them to '$n' and bounds each call by timeout.
+// conn is the shared store's sqlstore.DB (and, in a transaction, its
+// sqlstore.Tx) on pgx: it rewrites the queries' '?' placeholders to '$n'
+// and bounds each call by timeout.
 type conn struct {
 	q       querier
 	timeout time.Duration
@@ -28,6 +31,11 @@ type conn struct {
 
 // result is the database/sql-like result of ExecContext.
 type result int64
+
+var (
+	_ sqlstore.DB = conn{}
+	_ sqlstore.Tx = txConn{}
+)
 
 // RowsAffected returns the number of rows the statement changed.
 func (r result) RowsAffected() (int64, error) { return int64(r), nil }
@@ -41,7 +49,7 @@ func (c conn) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // ExecContext runs a statement.
-func (c conn) ExecContext(ctx context.Context, query string, args ...any) (result, error) {
+func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sqlstore.Result, error) {
 	ctx, cancel := c.bound(ctx)
 	defer cancel()
 	tag, err := c.q.Exec(ctx, rebind(query), args...)
@@ -49,7 +57,7 @@ func (c conn) ExecContext(ctx context.Context, query string, args ...any) (resul
 }
 
 // QueryContext runs a query; the call timeout lasts until the rows are closed.
-func (c conn) QueryContext(ctx context.Context, query string, args ...any) (pgx.Rows, error) {
+func (c conn) QueryContext(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
 	ctx, cancel := c.bound(ctx)
 	rows, err := c.q.Query(ctx, rebind(query), args...)
 	if err != nil {
@@ -60,14 +68,14 @@ func (c conn) QueryContext(ctx context.Context, query string, args ...any) (pgx.
 }
 
 // QueryRowContext runs a query of at most one row.
-func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) pgx.Row {
+func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) sqlstore.Row {
 	ctx, cancel := c.bound(ctx)
 	return boundRow{row: c.q.QueryRow(ctx, rebind(query), args...), cancel: cancel}
 }
 
 // BeginTx begins a transaction; a read-only one is REPEATABLE READ, so that
 // its queries see one snapshot.
-func (c conn) BeginTx(ctx context.Context, readOnly bool) (txConn, error) {
+func (c conn) BeginTx(ctx context.Context, readOnly bool) (sqlstore.Tx, error) {
 	var (
 		tx  pgx.Tx
 		err error
@@ -80,14 +88,14 @@ func (c conn) BeginTx(ctx context.Context, readOnly bool) (txConn, error) {
 		tx, err = c.q.Begin(ctx)
 	}
 	if err != nil {
-		return txConn{}, err
+		return nil, err
 	}
 	return txConn{conn: conn{q: tx, timeout: c.timeout}, tx: tx, ctx: ctx}, nil
 }
 
 // PrepareContext returns a statement to run several times. PostgreSQL
 // caches prepared statements per connection, so it only binds the query.
-func (c conn) PrepareContext(_ context.Context, query string) (stmt, error) {
+func (c conn) PrepareContext(_ context.Context, query string) (sqlstore.Stmt, error) {
 	return stmt{c: c, query: query}, nil
 }
 
@@ -111,7 +119,7 @@ type stmt struct {
 }
 
 // ExecContext runs the statement.
-func (s stmt) ExecContext(ctx context.Context, args ...any) (result, error) {
+func (s stmt) ExecContext(ctx context.Context, args ...any) (sqlstore.Result, error) {
 	return s.c.ExecContext(ctx, s.query, args...)
 }
 
@@ -133,9 +141,15 @@ type boundRow struct {
 	cancel context.CancelFunc
 }
 
+// Scan reads the row; no row is database/sql's sql.ErrNoRows, as the
+// shared store expects.
 func (r boundRow) Scan(dest ...any) error {
 	defer r.cancel()
-	return r.row.Scan(dest...)
+	err := r.row.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sql.ErrNoRows
+	}
+	return err
 }
 
 var rebound sync.Map // query → rewritten query

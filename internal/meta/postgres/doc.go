@@ -5,11 +5,12 @@
 //
 // # Schema
 //
-// The migrations are those of the sqlite store in PostgreSQL's dialect
-// (embedded from migrations/, NNNN_name.sql): the schema was kept portable
-// (times as BIGINT Unix nanoseconds, byte strings as hex TEXT, JSON in
-// TEXT, IDs made by easel.NewID), so only the event outbox's sequence
-// differs (an identity column instead of SQLite's rowid). Open applies the
+// The migrations (NNNN_name.sql) are the shared ones of internal/meta/
+// sqlstore, the schema being portable (times as BIGINT Unix nanoseconds,
+// byte strings as hex TEXT, JSON in TEXT, IDs made by easel.NewID), plus
+// PostgreSQL's own in migrations/ where the SQL differs: only the event
+// outbox's sequence (an identity column instead of SQLite's rowid). Open
+// applies the
 // missing migrations in one transaction holding an advisory lock, so
 // processes starting together apply each exactly once, and a failed one
 // leaves nothing behind (PostgreSQL's DDL is transactional). Open refuses a
@@ -19,14 +20,16 @@
 //
 // # Queries
 //
-// The queries are the sqlite store's, written with '?' placeholders and
-// rewritten to '$n' once each (db.go), so both stores keep one behaviour,
-// checked by the same internal/meta/metatest suite: the compare-and-set of
+// The Store is internal/meta/sqlstore's, shared with the sqlite package:
+// its queries, written with '?' placeholders, are rewritten to '$n' once
+// each (db.go), and its Dialect (dialect.go) classifies PostgreSQL's
+// constraint errors, so both stores keep one behaviour, checked by the
+// same internal/meta/metatest suite: the compare-and-set of
 // UpdateTask with its event in one transaction, the near-duplicate band
 // index (SimilarAssets), keys, assets and analyses.
 //
 // Under READ COMMITTED, two transactions that update one task serialise on
-// its row lock, and the second re-checks the state condition against the
+// its row lock (the dialect's LockRows), and the second re-checks the state condition against the
 // committed row, so UpdateTask's compare-and-set holds across processes.
 // BatchCounts reads in one REPEATABLE READ, read-only transaction.
 //

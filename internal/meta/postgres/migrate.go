@@ -4,57 +4,17 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/easelhq/easel/internal/meta/sqlstore"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// migrationFiles are PostgreSQL's own migrations, where its SQL differs
+// from the shared ones (sqlstore/migrations).
+//
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
-
-// migration is one embedded schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in version order. Files are
-// named NNNN_description.sql; versions must be unique and positive.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		num, _, ok := strings.Cut(base, "_")
-		if !ok {
-			return nil, fmt.Errorf("migration %s: name is not NNNN_description.sql", base)
-		}
-		v, err := strconv.Atoi(num)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: bad version %q", base, num)
-		}
-		if other, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrations %s and %s share version %d", other, base, v)
-		}
-		seen[v] = base
-		b, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
-}
 
 // migrationLock is the key of the advisory lock that serialises
 // migrations between processes ("easelmig" in ASCII).
@@ -65,7 +25,7 @@ const migrationLock = 0x656173656c6d6967
 // once; PostgreSQL's DDL is transactional, so a failure applies none. It
 // returns the names of the migrations it applied.
 func migrate(ctx context.Context, pool *pgxpool.Pool) (applied []string, err error) {
-	ms, err := migrations()
+	ms, err := sqlstore.Migrations(migrationFiles)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
@@ -101,22 +61,22 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (applied []string, err err
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("migrate: read schema version: %w", err)
 	}
-	if latest := ms[len(ms)-1].version; newest > latest {
+	if latest := ms[len(ms)-1].Version; newest > latest {
 		return nil, fmt.Errorf("migrate: database schema version %d is newer than this program's %d", newest, latest)
 	}
 	for _, m := range ms {
-		if done[m.version] {
+		if done[m.Version] {
 			continue
 		}
 		// No arguments: the simple protocol, which runs several statements.
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return nil, fmt.Errorf("migrate: %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return nil, fmt.Errorf("migrate: %s: %w", m.Name, err)
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
-			m.version, time.Now().UTC().UnixNano()); err != nil {
-			return nil, fmt.Errorf("migrate: %s: %w", m.name, err)
+			m.Version, time.Now().UTC().UnixNano()); err != nil {
+			return nil, fmt.Errorf("migrate: %s: %w", m.Name, err)
 		}
-		applied = append(applied, m.name)
+		applied = append(applied, m.Name)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/meta/sqlstore"
 )
 
 // Defaults of Config.
@@ -83,15 +84,9 @@ func Redact(u string) string {
 }
 
 // Store is an easel.MetaStore, TaskStore, AnalysisStore and EventOutbox on
-// PostgreSQL. It is safe for concurrent use.
+// PostgreSQL (the shared sqlstore.Store). It is safe for concurrent use.
 type Store struct {
-	pool   *pgxpool.Pool
-	write  conn // the pool: every statement autocommits unless in inTx
-	read   conn // the same pool
-	events chan struct{}
-	origin string
-	// applied names the migrations Open applied.
-	applied []string
+	*sqlstore.Store
 }
 
 var (
@@ -132,37 +127,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("postgres meta: %w", err)
 	}
 	c := conn{q: pool, timeout: cfg.QueryTimeout}
-	return &Store{pool: pool, write: c, read: c, events: make(chan struct{}, 1), origin: easel.NewID(), applied: applied}, nil
-}
-
-// Applied returns the names of the migrations (NNNN_name.sql) that Open
-// applied, in order; empty when the schema was up to date.
-func (s *Store) Applied() []string { return s.applied }
-
-// Ping reports whether the database answers.
-func (s *Store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("postgres meta: ping: %w", err)
-	}
-	return nil
-}
-
-// Close closes the pool. It is safe to call more than once.
-func (s *Store) Close() error {
-	s.pool.Close()
-	return nil
-}
-
-// inTx runs fn in a write transaction, committing if it returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx conn) error) error {
-	tx, err := s.write.BeginTx(ctx, false)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx.conn); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	// The pool serves both: every statement autocommits unless in a
+	// transaction.
+	return &Store{sqlstore.New(dialect, sqlstore.Backend{
+		Write:   c,
+		Read:    c,
+		Applied: applied,
+		Close:   func() error { pool.Close(); return nil },
+	})}, nil
 }

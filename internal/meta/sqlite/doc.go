@@ -11,8 +11,13 @@
 //
 // # Schema
 //
-// The schema is built by versioned migrations, the SQL files embedded from
-// migrations/ (NNNN_name.sql, applied in order of NNNN). Open applies each
+// The Store's methods and queries are internal/meta/sqlstore's, shared with
+// the postgres package; this package opens the file, migrates it and gives
+// sqlstore its Dialect (dialect.go: SQLite's constraint error codes).
+//
+// The schema is built by versioned migrations (NNNN_name.sql, applied in
+// order of NNNN): sqlstore's shared files plus SQLite's own in migrations/
+// where the SQL differs (the event outbox's rowid sequence). Open applies each
 // missing one in its own transaction and records it in schema_migrations
 // (version, applied_at), so reopening a database applies nothing twice. Open
 // refuses a database migrated by a newer easel.

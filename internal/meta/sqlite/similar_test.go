@@ -71,7 +71,7 @@ func (c corpus) bruteForce(q uint64, maxDistance, limit int) []easel.Similar {
 // bandIndexes returns the CREATE INDEX statements of phash_bands from the
 // migration, so the bulk load rebuilds exactly them.
 func bandIndexes(tb testing.TB) []string {
-	b, err := os.ReadFile("migrations/0003_analysis.sql")
+	b, err := os.ReadFile("../sqlstore/migrations/0003_analysis.sql")
 	require.NoError(tb, err)
 	idx := regexp.MustCompile(`(?m)^CREATE (UNIQUE )?INDEX (\w+) ON phash_bands .*;$`).FindAllString(string(b), -1)
 	require.Len(tb, idx, 2)
@@ -183,7 +183,7 @@ const benchVersion = "similar-v1"
 func cachedCorpusDB(b *testing.B, c corpus, key string) string {
 	b.Helper()
 	h := sha256.New()
-	files, err := filepath.Glob("migrations/*.sql")
+	files, err := migrationPaths()
 	require.NoError(b, err)
 	for _, f := range files {
 		data, err := os.ReadFile(f)

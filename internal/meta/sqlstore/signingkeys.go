@@ -1,9 +1,8 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/easelhq/easel"
@@ -36,12 +35,12 @@ func (s *Store) CreateSigningKey(ctx context.Context, k easel.SigningKey) error 
 	switch {
 	case err == nil:
 		return nil
-	case isPrimaryKeyViolation(err):
+	case s.d.IsPrimaryKeyViolation(err):
 		return easel.Errorf(easel.CodeInvalidArgument, "signing key %s already exists", k.ID)
-	case isForeignKeyViolation(err):
+	case s.d.IsForeignKeyViolation(err):
 		return easel.Errorf(easel.CodeNotFound, "tenant %s not found", k.TenantID)
 	default:
-		return fmt.Errorf("postgres meta: create signing key %q: %w", k.ID, err)
+		return s.errorf("create signing key %q: %w", k.ID, err)
 	}
 }
 
@@ -51,7 +50,7 @@ func (s *Store) ListSigningKeys(ctx context.Context, tenantID string) ([]easel.S
 	rows, err := s.read.QueryContext(ctx,
 		"SELECT "+signingKeyColumns+" FROM signing_keys WHERE tenant_id = ? ORDER BY created_at, id", tenantID)
 	if err != nil {
-		return nil, fmt.Errorf("postgres meta: list signing keys of %q: %w", tenantID, err)
+		return nil, s.errorf("list signing keys of %q: %w", tenantID, err)
 	}
 	defer rows.Close()
 	keys := []easel.SigningKey{}
@@ -63,17 +62,17 @@ func (s *Store) ListSigningKeys(ctx context.Context, tenantID string) ([]easel.S
 			revoked sql.NullInt64
 		)
 		if err := rows.Scan(&k.ID, &k.TenantID, &secret, &created, &revoked); err != nil {
-			return nil, fmt.Errorf("postgres meta: list signing keys of %q: %w", tenantID, err)
+			return nil, s.errorf("list signing keys of %q: %w", tenantID, err)
 		}
 		if k.Secret, err = decodeBytes(secret); err != nil {
-			return nil, fmt.Errorf("postgres meta: signing key %q: bad stored secret: %w", k.ID, err)
+			return nil, s.errorf("signing key %q: bad stored secret: %w", k.ID, err)
 		}
 		k.CreatedAt = fromNanos(created)
 		k.RevokedAt = nullableTime(revoked)
 		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres meta: list signing keys of %q: %w", tenantID, err)
+		return nil, s.errorf("list signing keys of %q: %w", tenantID, err)
 	}
 	return keys, nil
 }
@@ -85,7 +84,7 @@ func (s *Store) RevokeSigningKey(ctx context.Context, id string, at time.Time) e
 		if easel.IsNotFound(err) {
 			return easel.Errorf(easel.CodeNotFound, "signing key %s not found", id)
 		}
-		return fmt.Errorf("postgres meta: revoke signing key %q: %w", id, err)
+		return s.errorf("revoke signing key %q: %w", id, err)
 	}
 	return nil
 }
@@ -96,7 +95,7 @@ func (s *Store) RevokeSigningKey(ctx context.Context, id string, at time.Time) e
 func (s *Store) SigningKeysVersion(ctx context.Context) (int64, error) {
 	var v int64
 	if err := s.read.QueryRowContext(ctx, "SELECT COUNT(*) + COUNT(revoked_at) FROM signing_keys").Scan(&v); err != nil {
-		return 0, fmt.Errorf("postgres meta: signing keys version: %w", err)
+		return 0, s.errorf("signing keys version: %w", err)
 	}
 	return v, nil
 }

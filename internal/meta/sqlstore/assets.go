@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -31,9 +31,7 @@ func (s *Store) CreateAsset(ctx context.Context, a easel.Asset) error {
 }
 
 // insertAsset inserts a through db (the store or a transaction).
-func (s *Store) insertAsset(ctx context.Context, db interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}, a easel.Asset) error {
+func (s *Store) insertAsset(ctx context.Context, db Conn, a easel.Asset) error {
 	if a.ID == "" {
 		return easel.Errorf(easel.CodeInvalidArgument, "asset ID is empty")
 	}
@@ -45,7 +43,7 @@ func (s *Store) insertAsset(ctx context.Context, db interface {
 	if len(a.EXIF) > 0 {
 		b, err := json.Marshal(a.EXIF)
 		if err != nil {
-			return fmt.Errorf("sqlite meta: create asset %q: encode exif: %w", a.ID, err)
+			return s.errorf("create asset %q: encode exif: %w", a.ID, err)
 		}
 		exif = sql.NullString{String: string(b), Valid: true}
 	}
@@ -54,12 +52,12 @@ func (s *Store) insertAsset(ctx context.Context, db interface {
 	switch {
 	case err == nil:
 		return nil
-	case isPrimaryKeyViolation(err):
+	case s.d.IsPrimaryKeyViolation(err):
 		return easel.Errorf(easel.CodeInvalidArgument, "asset %s already exists", a.ID)
-	case isForeignKeyViolation(err):
+	case s.d.IsForeignKeyViolation(err):
 		return easel.Errorf(easel.CodeNotFound, "tenant %s not found", a.TenantID)
 	default:
-		return fmt.Errorf("sqlite meta: create asset %q: %w", a.ID, err)
+		return s.errorf("create asset %q: %w", a.ID, err)
 	}
 }
 
@@ -70,7 +68,7 @@ func (s *Store) GetAsset(ctx context.Context, id string) (easel.Asset, error) {
 		if errors.Is(err, sql.ErrNoRows) {
 			return easel.Asset{}, easel.Errorf(easel.CodeNotFound, "asset %s not found", id)
 		}
-		return easel.Asset{}, fmt.Errorf("sqlite meta: get asset %q: %w", id, err)
+		return easel.Asset{}, s.errorf("get asset %q: %w", id, err)
 	}
 	return a, nil
 }
@@ -100,19 +98,19 @@ func (s *Store) ListAssets(ctx context.Context, tenantID string, page easel.List
 
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite meta: list assets of %q: %w", tenantID, err)
+		return nil, "", s.errorf("list assets of %q: %w", tenantID, err)
 	}
 	defer rows.Close()
 	assets := make([]easel.Asset, 0, min(limit+1, 64))
 	for rows.Next() {
 		a, err := scanAsset(rows)
 		if err != nil {
-			return nil, "", fmt.Errorf("sqlite meta: list assets of %q: %w", tenantID, err)
+			return nil, "", s.errorf("list assets of %q: %w", tenantID, err)
 		}
 		assets = append(assets, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("sqlite meta: list assets of %q: %w", tenantID, err)
+		return nil, "", s.errorf("list assets of %q: %w", tenantID, err)
 	}
 
 	var next string
@@ -128,7 +126,7 @@ func (s *Store) ListAssets(ctx context.Context, tenantID string, page easel.List
 // still reference the same original (SHA256).
 func (s *Store) DeleteAsset(ctx context.Context, id string) (int, error) {
 	var remaining int
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx Conn) error {
 		var sha string
 		if err := tx.QueryRowContext(ctx, "SELECT sha256 FROM assets WHERE id = ?", id).Scan(&sha); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -145,7 +143,7 @@ func (s *Store) DeleteAsset(ctx context.Context, id string) (int, error) {
 		if easel.IsNotFound(err) {
 			return 0, err
 		}
-		return 0, fmt.Errorf("sqlite meta: delete asset %q: %w", id, err)
+		return 0, s.errorf("delete asset %q: %w", id, err)
 	}
 	return remaining, nil
 }

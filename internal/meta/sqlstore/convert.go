@@ -1,15 +1,13 @@
-package sqlite
+package sqlstore
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"math"
 	"time"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	"unicode/utf8"
 
 	"github.com/easelhq/easel"
 )
@@ -53,27 +51,8 @@ func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToStrin
 // decodeCursor returns the ID a cursor resumes after.
 func decodeCursor(c string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 || len(b) > 128 {
+	if err != nil || len(b) == 0 || len(b) > 128 || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 		return "", easel.Errorf(easel.CodeInvalidArgument, "invalid page cursor")
 	}
 	return string(b), nil
-}
-
-// sqliteCode returns the extended SQLite result code of err, or 0.
-func sqliteCode(err error) int {
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		return se.Code()
-	}
-	return 0
-}
-
-func isPrimaryKeyViolation(err error) bool {
-	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-}
-
-func isUniqueViolation(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_UNIQUE }
-
-func isForeignKeyViolation(err error) bool {
-	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }

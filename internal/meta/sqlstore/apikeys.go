@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -37,14 +37,14 @@ func (s *Store) CreateAPIKey(ctx context.Context, k easel.APIKey) error {
 	switch {
 	case err == nil:
 		return nil
-	case isPrimaryKeyViolation(err):
+	case s.d.IsPrimaryKeyViolation(err):
 		return easel.Errorf(easel.CodeInvalidArgument, "api key %s already exists", k.ID)
-	case isUniqueViolation(err):
+	case s.d.IsUniqueViolation(err):
 		return easel.Errorf(easel.CodeInvalidArgument, "an api key with the same hash already exists")
-	case isForeignKeyViolation(err):
+	case s.d.IsForeignKeyViolation(err):
 		return easel.Errorf(easel.CodeNotFound, "tenant %s not found", k.TenantID)
 	default:
-		return fmt.Errorf("sqlite meta: create api key %q: %w", k.ID, err)
+		return s.errorf("create api key %q: %w", k.ID, err)
 	}
 }
 
@@ -56,7 +56,7 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (easel.APIKey, er
 		if errors.Is(err, sql.ErrNoRows) {
 			return easel.APIKey{}, easel.Errorf(easel.CodeNotFound, "api key not found")
 		}
-		return easel.APIKey{}, fmt.Errorf("sqlite meta: api key by hash: %w", err)
+		return easel.APIKey{}, s.errorf("api key by hash: %w", err)
 	}
 	return k, nil
 }
@@ -66,19 +66,19 @@ func (s *Store) ListAPIKeys(ctx context.Context, tenantID string) ([]easel.APIKe
 	rows, err := s.read.QueryContext(ctx,
 		"SELECT "+apiKeyColumns+" FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id", tenantID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite meta: list api keys of %q: %w", tenantID, err)
+		return nil, s.errorf("list api keys of %q: %w", tenantID, err)
 	}
 	defer rows.Close()
 	keys := []easel.APIKey{}
 	for rows.Next() {
 		k, err := scanAPIKey(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite meta: list api keys of %q: %w", tenantID, err)
+			return nil, s.errorf("list api keys of %q: %w", tenantID, err)
 		}
 		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite meta: list api keys of %q: %w", tenantID, err)
+		return nil, s.errorf("list api keys of %q: %w", tenantID, err)
 	}
 	return keys, nil
 }
@@ -90,7 +90,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id string, at time.Time) error
 		if easel.IsNotFound(err) {
 			return easel.Errorf(easel.CodeNotFound, "api key %s not found", id)
 		}
-		return fmt.Errorf("sqlite meta: revoke api key %q: %w", id, err)
+		return s.errorf("revoke api key %q: %w", id, err)
 	}
 	return nil
 }
@@ -102,7 +102,7 @@ func (s *Store) revoke(ctx context.Context, table, id string, at time.Time) erro
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx Conn) error {
 		res, err := tx.ExecContext(ctx,
 			"UPDATE "+table+" SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", ns, id)
 		if err != nil {

@@ -1,12 +1,9 @@
-package postgres
+package sqlstore
 
 import (
-	"github.com/jackc/pgx/v5"
-
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/easelhq/easel"
 )
@@ -17,16 +14,16 @@ func (s *Store) WebhookSecret(ctx context.Context, tenantID string) ([]byte, err
 	var secret sql.NullString
 	err := s.read.QueryRowContext(ctx, "SELECT webhook_secret FROM tenants WHERE id = ?", tenantID).Scan(&secret)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, sql.ErrNoRows):
 		return nil, easel.Errorf(easel.CodeNotFound, "tenant %s not found", tenantID)
 	case err != nil:
-		return nil, fmt.Errorf("postgres meta: webhook secret of %q: %w", tenantID, err)
+		return nil, s.errorf("webhook secret of %q: %w", tenantID, err)
 	case !secret.Valid:
 		return nil, easel.Errorf(easel.CodeNotFound, "tenant %s has no webhook secret", tenantID)
 	}
 	b, err := decodeBytes(secret.String)
 	if err != nil {
-		return nil, fmt.Errorf("postgres meta: tenant %q: bad stored webhook secret: %w", tenantID, err)
+		return nil, s.errorf("tenant %q: bad stored webhook secret: %w", tenantID, err)
 	}
 	return b, nil
 }
@@ -40,11 +37,11 @@ func (s *Store) SetWebhookSecret(ctx context.Context, tenantID string, secret []
 	}
 	res, err := s.write.ExecContext(ctx, "UPDATE tenants SET webhook_secret = ? WHERE id = ?", encodeBytes(secret), tenantID)
 	if err != nil {
-		return fmt.Errorf("postgres meta: set webhook secret of %q: %w", tenantID, err)
+		return s.errorf("set webhook secret of %q: %w", tenantID, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("postgres meta: set webhook secret of %q: %w", tenantID, err)
+		return s.errorf("set webhook secret of %q: %w", tenantID, err)
 	}
 	if n == 0 {
 		return easel.Errorf(easel.CodeNotFound, "tenant %s not found", tenantID)

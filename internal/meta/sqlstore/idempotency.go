@@ -1,9 +1,8 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/easelhq/easel"
@@ -18,7 +17,7 @@ func (s *Store) CreateAssetIdempotent(ctx context.Context, a easel.Asset, key ea
 		return "", false, err
 	}
 	id, created := "", false
-	err = s.inTx(ctx, func(tx conn) error {
+	err = s.inTx(ctx, func(tx Conn) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE tenant_id = ? AND key = ? AND expires_at < ?",
 			a.TenantID, key.Key, time.Now().UnixNano()); err != nil {
 			return err
@@ -49,7 +48,7 @@ func (s *Store) CreateAssetIdempotent(ctx context.Context, a easel.Asset, key ea
 		if errors.As(err, &ee) {
 			return "", false, err
 		}
-		return "", false, fmt.Errorf("postgres meta: create asset %q under idempotency key: %w", a.ID, err)
+		return "", false, s.errorf("create asset %q under idempotency key: %w", a.ID, err)
 	}
 	return id, created, nil
 }
@@ -58,7 +57,7 @@ func (s *Store) CreateAssetIdempotent(ctx context.Context, a easel.Asset, key ea
 func (s *Store) PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
 	res, err := s.write.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE expires_at < ?", before.UnixNano())
 	if err != nil {
-		return 0, fmt.Errorf("postgres meta: purge idempotency keys: %w", err)
+		return 0, s.errorf("purge idempotency keys: %w", err)
 	}
 	return res.RowsAffected()
 }

@@ -1,8 +1,6 @@
-package postgres
+package sqlstore
 
 import (
-	"github.com/jackc/pgx/v5"
-
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -188,11 +186,11 @@ func (s *Store) CreateTasks(ctx context.Context, batch *easel.Batch, tasks []eas
 		tenants[batch.TenantID] = struct{}{}
 	}
 
-	err := s.inTx(ctx, func(tx conn) error {
+	err := s.inTx(ctx, func(tx Conn) error {
 		for id := range tenants {
 			var one int
 			err := tx.QueryRowContext(ctx, "SELECT 1 FROM tenants WHERE id = ?", id).Scan(&one)
-			if errors.Is(err, pgx.ErrNoRows) {
+			if errors.Is(err, sql.ErrNoRows) {
 				return easel.Errorf(easel.CodeNotFound, "tenant %s not found", id)
 			} else if err != nil {
 				return err
@@ -202,7 +200,7 @@ func (s *Store) CreateTasks(ctx context.Context, batch *easel.Batch, tasks []eas
 			var owner string
 			err := tx.QueryRowContext(ctx, "SELECT tenant_id FROM batches WHERE id = ?", id).Scan(&owner)
 			switch {
-			case errors.Is(err, pgx.ErrNoRows):
+			case errors.Is(err, sql.ErrNoRows):
 				return easel.Errorf(easel.CodeNotFound, "batch %s not found", id)
 			case err != nil:
 				return err
@@ -213,7 +211,7 @@ func (s *Store) CreateTasks(ctx context.Context, batch *easel.Batch, tasks []eas
 		if batch != nil {
 			_, err := tx.ExecContext(ctx, "INSERT INTO batches (id, tenant_id, total, created_at) VALUES (?, ?, ?, ?)",
 				batch.ID, batch.TenantID, batch.Total, batchCreated)
-			if isPrimaryKeyViolation(err) {
+			if s.d.IsPrimaryKeyViolation(err) {
 				return easel.Errorf(easel.CodeInvalidArgument, "batch %s already exists", batch.ID)
 			} else if err != nil {
 				return err
@@ -235,9 +233,9 @@ func (s *Store) CreateTasks(ctx context.Context, batch *easel.Batch, tasks []eas
 		for i, a := range args {
 			_, err := stmt.ExecContext(ctx, a...)
 			switch {
-			case isPrimaryKeyViolation(err):
+			case s.d.IsPrimaryKeyViolation(err):
 				return easel.Errorf(easel.CodeInvalidArgument, "task %s already exists", tasks[i].ID)
-			case isForeignKeyViolation(err):
+			case s.d.IsForeignKeyViolation(err):
 				return easel.Errorf(easel.CodeNotFound, "tenant %s or batch %s of task %s not found",
 					tasks[i].TenantID, tasks[i].BatchID, tasks[i].ID)
 			case err != nil:
@@ -255,16 +253,16 @@ func (s *Store) CreateTasks(ctx context.Context, batch *easel.Batch, tasks []eas
 	if err == nil && len(tasks) > 0 {
 		s.signalEvents()
 	}
-	return wrap(err, "create tasks")
+	return s.wrap(err, "create tasks")
 }
 
 // GetTask returns the task with the given ID, whichever tenant owns it.
 func (s *Store) GetTask(ctx context.Context, id string) (easel.Task, error) {
 	t, err := scanTask(s.read.QueryRowContext(ctx, "SELECT "+taskColumns+" FROM tasks WHERE id = ?", id))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) {
 		return easel.Task{}, easel.Errorf(easel.CodeNotFound, "task %s not found", id)
 	}
-	return t, wrap(err, "get task "+id)
+	return t, s.wrap(err, "get task "+id)
 }
 
 // UpdateTask replaces the task's mutable fields (state, attempts, generation,
@@ -298,17 +296,21 @@ func (s *Store) UpdateTask(ctx context.Context, t easel.Task, from ...easel.Task
 		}
 	}
 	var n, evented int64
-	err = s.inTx(ctx, func(tx conn) error {
-		// Lock the row first: under READ COMMITTED the event's INSERT …
-		// SELECT takes no lock, so two racing updates could both see the
-		// old state and record their events while only one UPDATE wins.
-		// Locked, both statements see the version the UPDATE will change.
-		var one int
-		err := tx.QueryRowContext(ctx, "SELECT 1 FROM tasks WHERE id = ? FOR UPDATE", t.ID).Scan(&one)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		} else if err != nil {
-			return err
+	err = s.inTx(ctx, func(tx Conn) error {
+		// Lock the row first where the dialect asks: under READ COMMITTED
+		// the event's INSERT … SELECT takes no lock, so two racing updates
+		// could both see the old state and record their events while only
+		// one UPDATE wins. Locked, both statements see the version the
+		// UPDATE will change. (SQLite's IMMEDIATE transactions already
+		// serialise writers.)
+		if s.d.LockRows {
+			var one int
+			err := tx.QueryRowContext(ctx, "SELECT 1 FROM tasks WHERE id = ? FOR UPDATE", t.ID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			} else if err != nil {
+				return err
+			}
 		}
 		res, err := tx.ExecContext(ctx, insertEventFromSQL(len(from)), s.eventArgs(t, m, from)...)
 		if err != nil {
@@ -324,7 +326,7 @@ func (s *Store) UpdateTask(ctx context.Context, t easel.Task, from ...easel.Task
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("postgres meta: update task %q: %w", t.ID, err)
+		return false, s.errorf("update task %q: %w", t.ID, err)
 	}
 	if evented > 0 {
 		s.signalEvents()
@@ -340,8 +342,8 @@ func (s *Store) UpdateTask(ctx context.Context, t easel.Task, from ...easel.Task
 		if err == nil {
 			return false, nil
 		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return false, fmt.Errorf("postgres meta: update task %q: %w", t.ID, err)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return false, s.errorf("update task %q: %w", t.ID, err)
 		}
 	}
 	return false, easel.Errorf(easel.CodeNotFound, "task %s not found", t.ID)
@@ -386,19 +388,19 @@ func (s *Store) ListTasks(ctx context.Context, state easel.TaskState, updatedBef
 	rows, err := s.read.QueryContext(ctx, "SELECT "+taskColumns+
 		" FROM tasks WHERE state = ? AND updated_at < ? ORDER BY updated_at, id LIMIT ?", string(state), before, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres meta: list %s tasks: %w", state, err)
+		return nil, s.errorf("list %s tasks: %w", state, err)
 	}
 	defer rows.Close()
 	tasks := []easel.Task{}
 	for rows.Next() {
 		t, err := scanTask(rows)
 		if err != nil {
-			return nil, fmt.Errorf("postgres meta: list %s tasks: %w", state, err)
+			return nil, s.errorf("list %s tasks: %w", state, err)
 		}
 		tasks = append(tasks, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres meta: list %s tasks: %w", state, err)
+		return nil, s.errorf("list %s tasks: %w", state, err)
 	}
 	return tasks, nil
 }
@@ -474,7 +476,7 @@ func decodeTimings(s string, t *easel.Timings) error {
 
 // wrap returns nil for nil, easel errors as they are, and other errors
 // prefixed with the operation.
-func wrap(err error, op string) error {
+func (s *Store) wrap(err error, op string) error {
 	if err == nil {
 		return nil
 	}
@@ -482,5 +484,5 @@ func wrap(err error, op string) error {
 	if errors.As(err, &ee) {
 		return err
 	}
-	return fmt.Errorf("postgres meta: %s: %w", op, err)
+	return s.errorf("%s: %w", op, err)
 }

@@ -1,10 +1,8 @@
-package sqlite
+package sqlstore
 
 import (
 	"cmp"
 	"context"
-	"database/sql"
-	"fmt"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -98,18 +96,18 @@ func (s *Store) SimilarAssets(ctx context.Context, tenantID string, phash uint64
 	}
 	rows, err := s.read.QueryContext(ctx, similarQuery(phash, maxDistance/hashBands), tenantID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite meta: similar assets: %w", err)
+		return nil, s.errorf("similar assets: %w", err)
 	}
 	defer rows.Close()
 	var (
 		found []easel.Similar
 		seen  = map[string]bool{}
 		h     int64
-		id    sql.RawBytes
+		id    string
 	)
 	for rows.Next() {
 		if err := rows.Scan(&h, &id); err != nil {
-			return nil, fmt.Errorf("sqlite meta: similar assets: %w", err)
+			return nil, s.errorf("similar assets: %w", err)
 		}
 		d := bits.OnesCount64(uint64(h) ^ phash)
 		if d > maxDistance || string(id) == excludeID || seen[string(id)] {
@@ -120,7 +118,7 @@ func (s *Store) SimilarAssets(ctx context.Context, tenantID string, phash uint64
 		found = append(found, easel.Similar{AssetID: sid, Distance: d})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite meta: similar assets: %w", err)
+		return nil, s.errorf("similar assets: %w", err)
 	}
 	slices.SortFunc(found, func(a, b easel.Similar) int {
 		return cmp.Or(cmp.Compare(a.Distance, b.Distance), strings.Compare(a.AssetID, b.AssetID))

@@ -1,10 +1,9 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -84,7 +83,7 @@ func (s *Store) UnpublishedEvents(ctx context.Context, limit int, othersBefore t
 	rows, err := s.read.QueryContext(ctx, "SELECT "+eventColumns+" FROM task_events WHERE origin = ? OR recorded < ? ORDER BY seq LIMIT ?",
 		s.origin, before, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres meta: unpublished events: %w", err)
+		return nil, s.errorf("unpublished events: %w", err)
 	}
 	defer rows.Close()
 	events := []easel.Event{}
@@ -97,19 +96,19 @@ func (s *Store) UnpublishedEvents(ctx context.Context, limit int, othersBefore t
 			at      int64
 		)
 		if err := rows.Scan(&e.ID, &e.TaskID, &e.TenantID, &e.AssetID, &batch, &typ, &e.Attempt, &errJSON, &at); err != nil {
-			return nil, fmt.Errorf("postgres meta: unpublished events: %w", err)
+			return nil, s.errorf("unpublished events: %w", err)
 		}
 		e.BatchID, e.Type, e.At = batch.String, easel.EventType(typ), fromNanos(at)
 		if errJSON.Valid {
 			e.Error = new(easel.TaskError)
 			if err := json.Unmarshal([]byte(errJSON.String), e.Error); err != nil {
-				return nil, fmt.Errorf("postgres meta: event %s: bad stored error: %w", e.ID, err)
+				return nil, s.errorf("event %s: bad stored error: %w", e.ID, err)
 			}
 		}
 		events = append(events, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres meta: unpublished events: %w", err)
+		return nil, s.errorf("unpublished events: %w", err)
 	}
 	return events, nil
 }
@@ -124,7 +123,7 @@ func (s *Store) MarkEventsPublished(ctx context.Context, ids []string) error {
 		}
 		query := "DELETE FROM task_events WHERE id IN (?" + strings.Repeat(", ?", n-1) + ")"
 		if _, err := s.write.ExecContext(ctx, query, args...); err != nil {
-			return fmt.Errorf("postgres meta: mark events published: %w", err)
+			return s.errorf("mark events published: %w", err)
 		}
 		ids = ids[n:]
 	}

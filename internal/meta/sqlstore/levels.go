@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -26,14 +26,14 @@ func (s *Store) SetLevels(ctx context.Context, assetID string, levels []easel.Le
 	}
 	b, err := json.Marshal(levels)
 	if err != nil {
-		return fmt.Errorf("sqlite meta: set levels of %q: %w", assetID, err)
+		return s.errorf("set levels of %q: %w", assetID, err)
 	}
 	res, err := s.write.ExecContext(ctx, "UPDATE assets SET levels = ? WHERE id = ?", string(b), assetID)
 	if err != nil {
-		return fmt.Errorf("sqlite meta: set levels of %q: %w", assetID, err)
+		return s.errorf("set levels of %q: %w", assetID, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("sqlite meta: set levels of %q: %w", assetID, err)
+		return s.errorf("set levels of %q: %w", assetID, err)
 	} else if n == 0 {
 		return easel.Errorf(easel.CodeNotFound, "asset %s not found", assetID)
 	}

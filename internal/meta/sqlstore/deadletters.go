@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/easelhq/easel"
 )
@@ -25,11 +24,11 @@ WHERE EXISTS (SELECT 1 FROM tasks WHERE id = ? AND tenant_id = ?)`,
 		easel.NewID(), d.TaskID, d.TenantID, d.Attempts, d.Error.Stage, string(d.Error.Code), d.Error.Message, at,
 		d.TaskID, d.TenantID)
 	if err != nil {
-		return fmt.Errorf("sqlite meta: add dead letter of %q: %w", d.TaskID, err)
+		return s.errorf("add dead letter of %q: %w", d.TaskID, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("sqlite meta: add dead letter of %q: %w", d.TaskID, err)
+		return s.errorf("add dead letter of %q: %w", d.TaskID, err)
 	}
 	if n == 0 {
 		return easel.Errorf(easel.CodeNotFound, "task %s of tenant %s not found", d.TaskID, d.TenantID)
@@ -44,7 +43,7 @@ func (s *Store) ListDeadLetters(ctx context.Context, taskID string) ([]easel.Dea
 	rows, err := s.read.QueryContext(ctx, `SELECT task_id, tenant_id, attempts, stage, code, message, at
 FROM dead_letters WHERE task_id = ? ORDER BY at, attempts, id`, taskID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite meta: list dead letters of %q: %w", taskID, err)
+		return nil, s.errorf("list dead letters of %q: %w", taskID, err)
 	}
 	defer rows.Close()
 	list := []easel.DeadLetter{}
@@ -55,14 +54,14 @@ FROM dead_letters WHERE task_id = ? ORDER BY at, attempts, id`, taskID)
 			at   int64
 		)
 		if err := rows.Scan(&d.TaskID, &d.TenantID, &d.Attempts, &d.Error.Stage, &code, &d.Error.Message, &at); err != nil {
-			return nil, fmt.Errorf("sqlite meta: list dead letters of %q: %w", taskID, err)
+			return nil, s.errorf("list dead letters of %q: %w", taskID, err)
 		}
 		d.Error.Code = easel.Code(code)
 		d.At = fromNanos(at)
 		list = append(list, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite meta: list dead letters of %q: %w", taskID, err)
+		return nil, s.errorf("list dead letters of %q: %w", taskID, err)
 	}
 	return list, nil
 }

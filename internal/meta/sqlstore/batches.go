@@ -1,11 +1,9 @@
-package postgres
+package sqlstore
 
 import (
-	"github.com/jackc/pgx/v5"
-
 	"context"
+	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/easelhq/easel"
 )
@@ -18,11 +16,11 @@ func (s *Store) GetBatch(ctx context.Context, id string) (easel.Batch, error) {
 	)
 	err := s.read.QueryRowContext(ctx, "SELECT id, tenant_id, total, created_at FROM batches WHERE id = ?", id).
 		Scan(&b.ID, &b.TenantID, &b.Total, &created)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) {
 		return easel.Batch{}, easel.Errorf(easel.CodeNotFound, "batch %s not found", id)
 	}
 	if err != nil {
-		return easel.Batch{}, fmt.Errorf("postgres meta: get batch %q: %w", id, err)
+		return easel.Batch{}, s.errorf("get batch %q: %w", id, err)
 	}
 	b.CreatedAt = fromNanos(created)
 	return b, nil
@@ -34,20 +32,20 @@ func (s *Store) BatchCounts(ctx context.Context, batchID string) (map[easel.Task
 	// One read transaction, so the existence check and the counts agree.
 	tx, err := s.read.BeginTx(ctx, true)
 	if err != nil {
-		return nil, fmt.Errorf("postgres meta: count batch %q: %w", batchID, err)
+		return nil, s.errorf("count batch %q: %w", batchID, err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	var one int
 	err = tx.QueryRowContext(ctx, "SELECT 1 FROM batches WHERE id = ?", batchID).Scan(&one)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, easel.Errorf(easel.CodeNotFound, "batch %s not found", batchID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres meta: count batch %q: %w", batchID, err)
+		return nil, s.errorf("count batch %q: %w", batchID, err)
 	}
 	rows, err := tx.QueryContext(ctx, "SELECT state, COUNT(*) FROM tasks WHERE batch_id = ? GROUP BY state", batchID)
 	if err != nil {
-		return nil, fmt.Errorf("postgres meta: count batch %q: %w", batchID, err)
+		return nil, s.errorf("count batch %q: %w", batchID, err)
 	}
 	defer rows.Close()
 	counts := map[easel.TaskState]int{}
@@ -57,12 +55,12 @@ func (s *Store) BatchCounts(ctx context.Context, batchID string) (map[easel.Task
 			n     int
 		)
 		if err := rows.Scan(&state, &n); err != nil {
-			return nil, fmt.Errorf("postgres meta: count batch %q: %w", batchID, err)
+			return nil, s.errorf("count batch %q: %w", batchID, err)
 		}
 		counts[easel.TaskState(state)] = n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres meta: count batch %q: %w", batchID, err)
+		return nil, s.errorf("count batch %q: %w", batchID, err)
 	}
 	return counts, nil
 }

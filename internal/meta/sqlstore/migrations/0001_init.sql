@@ -1,6 +1,6 @@
 -- 0001: tenants, API keys, URL signing keys and assets.
 --
--- The PostgreSQL dialect of sqlite's migration, identical: times are BIGINT Unix nanoseconds (UTC),
+-- Shared by the SQLite and PostgreSQL stores: times are BIGINT Unix nanoseconds (UTC),
 -- byte strings (key hashes, secrets) are lower-case hex TEXT, EXIF is a JSON
 -- object in TEXT (NULL when there is none).
 

@@ -1,8 +1,6 @@
-package postgres
+package sqlstore
 
 import (
-	"github.com/jackc/pgx/v5"
-
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -40,23 +38,23 @@ func (s *Store) SetAnalysis(ctx context.Context, assetID string, a easel.Analysi
 	}
 	faces, err := json.Marshal(a.Faces)
 	if err != nil {
-		return fmt.Errorf("postgres meta: set analysis of %q: encode faces: %w", assetID, err)
+		return s.errorf("set analysis of %q: encode faces: %w", assetID, err)
 	}
 	colors, err := json.Marshal(a.Colors)
 	if err != nil {
-		return fmt.Errorf("postgres meta: set analysis of %q: encode colors: %w", assetID, err)
+		return s.errorf("set analysis of %q: encode colors: %w", assetID, err)
 	}
 
-	err = s.inTx(ctx, func(tx conn) error {
+	err = s.inTx(ctx, func(tx Conn) error {
 		var tenantID string
 		if err := tx.QueryRowContext(ctx, "SELECT tenant_id FROM assets WHERE id = ?", assetID).Scan(&tenantID); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
+			if errors.Is(err, sql.ErrNoRows) {
 				return easel.Errorf(easel.CodeNotFound, "asset %s not found", assetID)
 			}
 			return err
 		}
-		// Delete then insert (not an upsert) so the SQL is the same on
-		// PostgreSQL; the bands go with the row (ON DELETE CASCADE).
+		// Delete then insert (not an upsert) so the SQL is the same in
+		// every dialect; the bands go with the row (ON DELETE CASCADE).
 		if _, err := tx.ExecContext(ctx, "DELETE FROM asset_analysis WHERE asset_id = ?", assetID); err != nil {
 			return err
 		}
@@ -80,7 +78,7 @@ func (s *Store) SetAnalysis(ctx context.Context, assetID string, a easel.Analysi
 		if easel.IsNotFound(err) {
 			return err
 		}
-		return fmt.Errorf("postgres meta: set analysis of %q: %w", assetID, err)
+		return s.errorf("set analysis of %q: %w", assetID, err)
 	}
 	return nil
 }
@@ -92,14 +90,14 @@ func (s *Store) GetAnalysis(ctx context.Context, assetID string) (easel.Analysis
 	err := s.read.QueryRowContext(ctx, "SELECT "+analysisColumns+" FROM asset_analysis WHERE asset_id = ?", assetID).
 		Scan(c.dest()...)
 	if err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, sql.ErrNoRows) {
 			return easel.Analysis{}, easel.Errorf(easel.CodeNotFound, "analysis of asset %s not found", assetID)
 		}
-		return easel.Analysis{}, fmt.Errorf("postgres meta: get analysis of %q: %w", assetID, err)
+		return easel.Analysis{}, s.errorf("get analysis of %q: %w", assetID, err)
 	}
 	a, err := c.analysis()
 	if err != nil {
-		return easel.Analysis{}, fmt.Errorf("postgres meta: get analysis of %q: %w", assetID, err)
+		return easel.Analysis{}, s.errorf("get analysis of %q: %w", assetID, err)
 	}
 	return *a, nil
 }

@@ -1,10 +1,9 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/easelhq/easel"
 )
@@ -22,10 +21,10 @@ func (s *Store) CreateTenant(ctx context.Context, t easel.Tenant) error {
 	_, err = s.write.ExecContext(ctx,
 		"INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)", t.ID, t.Name, created)
 	if err != nil {
-		if isPrimaryKeyViolation(err) {
+		if s.d.IsPrimaryKeyViolation(err) {
 			return easel.Errorf(easel.CodeInvalidArgument, "tenant %s already exists", t.ID)
 		}
-		return fmt.Errorf("sqlite meta: create tenant %q: %w", t.ID, err)
+		return s.errorf("create tenant %q: %w", t.ID, err)
 	}
 	return nil
 }
@@ -38,7 +37,7 @@ func (s *Store) GetTenant(ctx context.Context, id string) (easel.Tenant, error) 
 		if errors.Is(err, sql.ErrNoRows) {
 			return easel.Tenant{}, easel.Errorf(easel.CodeNotFound, "tenant %s not found", id)
 		}
-		return easel.Tenant{}, fmt.Errorf("sqlite meta: get tenant %q: %w", id, err)
+		return easel.Tenant{}, s.errorf("get tenant %q: %w", id, err)
 	}
 	return t, nil
 }
@@ -48,24 +47,24 @@ func (s *Store) ListTenants(ctx context.Context) ([]easel.Tenant, error) {
 	rows, err := s.read.QueryContext(ctx,
 		"SELECT id, name, created_at FROM tenants ORDER BY created_at, id")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite meta: list tenants: %w", err)
+		return nil, s.errorf("list tenants: %w", err)
 	}
 	defer rows.Close()
 	tenants := []easel.Tenant{}
 	for rows.Next() {
 		t, err := scanTenant(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite meta: list tenants: %w", err)
+			return nil, s.errorf("list tenants: %w", err)
 		}
 		tenants = append(tenants, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite meta: list tenants: %w", err)
+		return nil, s.errorf("list tenants: %w", err)
 	}
 	return tenants, nil
 }
 
-// scanner is a *sql.Row or *sql.Rows.
+// scanner is a Row or Rows.
 type scanner interface{ Scan(dest ...any) error }
 
 func scanTenant(sc scanner) (easel.Tenant, error) {

@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/easelhq/easel"
@@ -25,10 +24,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	switch {
 	case err == nil:
 		return nil
-	case isForeignKeyViolation(err):
+	case s.d.IsForeignKeyViolation(err):
 		return easel.Errorf(easel.CodeNotFound, "task %s not found", d.TaskID)
 	default:
-		return fmt.Errorf("sqlite meta: add callback delivery of %q: %w", d.TaskID, err)
+		return s.errorf("add callback delivery of %q: %w", d.TaskID, err)
 	}
 }
 
@@ -38,7 +37,7 @@ func (s *Store) ListCallbackDeliveries(ctx context.Context, taskID string) ([]ea
 	rows, err := s.read.QueryContext(ctx, `SELECT task_id, attempt, url, status, latency_ns, error, delivered, at
 FROM callback_deliveries WHERE task_id = ? ORDER BY at, attempt, id`, taskID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite meta: list callback deliveries of %q: %w", taskID, err)
+		return nil, s.errorf("list callback deliveries of %q: %w", taskID, err)
 	}
 	defer rows.Close()
 	list := []easel.CallbackDelivery{}
@@ -49,14 +48,14 @@ FROM callback_deliveries WHERE task_id = ? ORDER BY at, attempt, id`, taskID)
 			at      int64
 		)
 		if err := rows.Scan(&d.TaskID, &d.Attempt, &d.URL, &d.Status, &latency, &d.Error, &d.Delivered, &at); err != nil {
-			return nil, fmt.Errorf("sqlite meta: list callback deliveries of %q: %w", taskID, err)
+			return nil, s.errorf("list callback deliveries of %q: %w", taskID, err)
 		}
 		d.Latency = time.Duration(latency)
 		d.At = fromNanos(at)
 		list = append(list, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite meta: list callback deliveries of %q: %w", taskID, err)
+		return nil, s.errorf("list callback deliveries of %q: %w", taskID, err)
 	}
 	return list, nil
 }
