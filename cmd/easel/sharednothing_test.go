@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,14 @@ func TestSharedNothing(t *testing.T) {
 	for _, dir := range []string{apiData, workerData} {
 		entries, err := os.ReadDir(dir)
 		require.NoError(t, err)
-		require.Empty(t, entries, "%s: no shared folder needed", dir)
+		for _, e := range entries {
+			// tmp/ is local scratch (uploads are spooled there while they
+			// arrive), emptied as each upload ends: nothing shared.
+			require.Equal(t, "tmp", e.Name(), "%s: no shared folder needed", dir)
+			scratch, err := os.ReadDir(filepath.Join(dir, "tmp"))
+			require.NoError(t, err)
+			require.Empty(t, scratch, "%s: uploads leave nothing in tmp/", dir)
+		}
 	}
 
 	// The originals and the variant are in the bucket.
