@@ -47,7 +47,8 @@ type Config struct {
 	// body is mapped into memory while it is probed, decode-checked and
 	// analysed, so this, not MaxUploads x MaxUploadBytes, bounds the memory
 	// uploads take. A larger upload takes the whole budget. 0 means
-	// 2 x MaxUploadBytes.
+	// MaxUploadBytes: one upload of the largest size, or several smaller
+	// ones, are checked at once.
 	CheckBytes int64
 	// IdempotencyTTL is how long an idempotency key is remembered.
 	IdempotencyTTL time.Duration
@@ -95,7 +96,7 @@ type Uploads struct {
 // operations).
 func New(cfg Config, store Store, blobs easel.BlobStore, engine Engine, tasks Tasks, log *slog.Logger) *Uploads {
 	if cfg.CheckBytes <= 0 {
-		cfg.CheckBytes = 2 * max(cfg.MaxUploadBytes, 1)
+		cfg.CheckBytes = max(cfg.MaxUploadBytes, 1)
 	}
 	return &Uploads{cfg: cfg, store: store, blobs: blobs, engine: engine, tasks: tasks, log: log,
 		slots: make(chan struct{}, max(1, cfg.MaxUploads)), mapped: semaphore.NewWeighted(cfg.CheckBytes)}
