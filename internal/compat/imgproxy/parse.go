@@ -2,8 +2,8 @@ package imgproxy
 
 import (
 	"encoding/base64"
+	"github.com/easelhq/easel/internal/compat"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -134,31 +134,19 @@ func base64URL(s string) (u, ext string, err error) {
 
 // invalid returns an invalid_argument error naming the imgproxy option.
 func invalid(item, format string, args ...any) error {
-	return easel.Errorf(easel.CodeInvalidArgument, "imgproxy: %s: "+format, append([]any{shorten(item)}, args...)...)
-}
-
-func shorten(s string) string {
-	if len(s) > 64 {
-		s = s[:64] + "..."
-	}
-	if q := strconv.Quote(s); q[1:len(q)-1] != s {
-		return q
-	}
-	return s
+	return easel.Errorf(easel.CodeInvalidArgument, "imgproxy: %s: "+format, append([]any{compat.Item(item)}, args...)...)
 }
 
 // Matcher finds the source a full image URL falls inside;
 // *source.Fetcher implements it.
-type Matcher interface {
-	Match(tenant, rawURL string) (name, rawPath string, err error)
-}
+type Matcher = compat.Matcher
 
 // Source returns the source name and percent-encoded path of the source
 // URL, which must fall inside a configured source open to tenant.
 func (r Request) Source(tenant string, m Matcher) (name, rawPath string, err error) {
 	u, err := url.Parse(r.SourceURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", "", easel.Errorf(easel.CodeInvalidArgument, "imgproxy: source URL %s: only http and https", shorten(r.SourceURL))
+		return "", "", easel.Errorf(easel.CodeInvalidArgument, "imgproxy: source URL %s: only http and https", compat.Item(r.SourceURL))
 	}
 	return m.Match(tenant, u.String())
 }

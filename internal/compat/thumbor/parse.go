@@ -1,6 +1,7 @@
 package thumbor
 
 import (
+	"github.com/easelhq/easel/internal/compat"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -147,7 +148,7 @@ func ParseOperations(rest string) (Request, error) {
 		joined := strings.Join(segs[i:], "/")
 		end := strings.Index(joined, ")/")
 		if end < 0 {
-			return req, invalid(shorten(joined), "filters must end with ) followed by the image")
+			return req, invalid(compat.Item(joined), "filters must end with ) followed by the image")
 		}
 		var err error
 		if p.filters, err = parseFilters(joined[len("filters:") : end+1]); err != nil {
@@ -189,24 +190,12 @@ func atoi(s string) int {
 
 // invalid returns an invalid_argument error naming the thumbor item.
 func invalid(item, format string, args ...any) error {
-	return easel.Errorf(easel.CodeInvalidArgument, "thumbor: %s: "+format, append([]any{shorten(item)}, args...)...)
-}
-
-func shorten(s string) string {
-	if len(s) > 64 {
-		s = s[:64] + "..."
-	}
-	if q := strconv.Quote(s); q[1:len(q)-1] != s {
-		return q
-	}
-	return s
+	return easel.Errorf(easel.CodeInvalidArgument, "thumbor: %s: "+format, append([]any{compat.Item(item)}, args...)...)
 }
 
 // Matcher finds the source a full image URL falls inside;
 // *source.Fetcher implements it.
-type Matcher interface {
-	Match(tenant, rawURL string) (name, rawPath string, err error)
-}
+type Matcher = compat.Matcher
 
 // Source tells where the image of r lives: a full http(s) URL (possibly
 // percent-encoded, as thumbor's docs write them) must fall inside a source
@@ -229,7 +218,7 @@ func (r Request) Source(tenant, defaultSource string, m Matcher) (name, rawPath 
 		return "", "", easel.Errorf(easel.CodeInvalidArgument, "thumbor: image URL: only http and https")
 	}
 	if defaultSource == "" {
-		return "", "", easel.Errorf(easel.CodeInvalidArgument, "thumbor: image %s is not a full URL and no source is configured", shorten(r.Image))
+		return "", "", easel.Errorf(easel.CodeInvalidArgument, "thumbor: image %s is not a full URL and no source is configured", compat.Item(r.Image))
 	}
 	return defaultSource, img, nil
 }
