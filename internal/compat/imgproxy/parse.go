@@ -2,12 +2,12 @@ package imgproxy
 
 import (
 	"encoding/base64"
-	"github.com/easelhq/easel/internal/compat"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/compat"
 	"github.com/easelhq/easel/transform"
 )
 

@@ -1,13 +1,13 @@
 package thumbor
 
 import (
-	"github.com/easelhq/easel/internal/compat"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/compat"
 	"github.com/easelhq/easel/transform"
 )
 
