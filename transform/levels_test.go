@@ -138,17 +138,17 @@ func TestLevelSides(t *testing.T) {
 		p      LevelPolicy
 		want   []int
 	}{
-		{"4 MP: up to 4224/1.75", 4224, 3168, def, []int{2048, 1024, 512, 256}},
-		{"2560: no 2048 level", 2560, 1600, def, []int{1024, 512, 256}},
-		{"2 MP portrait uses the long side: 1024 fits 1800/1.75", 1200, 1800, def, []int{1024, 512, 256}},
-		{"2048 px: 1024", 2048, 1000, def, []int{1024, 512, 256}},
-		{"800 px: only 256", 800, 533, def, []int{256}},
+		{"4 MP: up to 4224/1.75", 4224, 3168, def, []int{2048, 1024, 640, 320}},
+		{"2560: no 2048 level", 2560, 1600, def, []int{1024, 640, 320}},
+		{"2 MP portrait uses the long side: 1024 fits 1800/1.75", 1200, 1800, def, []int{1024, 640, 320}},
+		{"2048 px: 1024", 2048, 1000, def, []int{1024, 640, 320}},
+		{"800 px: only 320", 800, 533, def, []int{320}},
 		{"too small for any", 440, 300, def, nil},
 		{"no sides: off", 4000, 3000, LevelPolicy{MinReduction: 2}, nil},
 		{"no reduction: every smaller side, deduplicated", 2560, 1600,
 			LevelPolicy{Sides: []int{512, 2048, 256, 512, 4096, 0, -1}}, []int{2048, 512, 256}},
 		{"capped: the largest kept", 8000, 6000, LevelPolicy{Sides: []int{256, 512, 1024, 2048}, MinReduction: 2.5, MaxLevels: 2}, []int{2048, 1024}},
-		{"reduction 2.5", 4224, 3168, LevelPolicy{Sides: def.Sides, MinReduction: 2.5}, []int{1024, 512, 256}},
+		{"reduction 2.5", 4224, 3168, LevelPolicy{Sides: def.Sides, MinReduction: 2.5}, []int{1024, 640, 320}},
 		{"empty original", 0, 0, def, nil},
 	}
 	for _, tt := range tests {

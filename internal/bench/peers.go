@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -19,7 +20,25 @@ var (
 	nodeBin       = flag.String("node", "node", "Node.js (>= 20.9, for sharp) that runs internal/bench/sharp/server.js")
 	rounds        = flag.Int("rounds", 2, "peers suite: rounds of each scenario, peers in A B A B order")
 	levelsTimeout = flag.Duration("levels-timeout", 120*time.Second, "peers suite: how long to wait for GET /v1/assets/{id} to list levels")
+	onlyFlag      = flag.String("only", "", "peers suite: run only the parts whose name matches this regular expression: "+
+		"\"fresh: <scenario>\", \"levels: <scenario>\" (scenarios as in the tables, e.g. \"levels: 4 MP → 300 px JPEG, c=8\"), \"floor\", \"cached\", \"abandoned\"")
 )
+
+// only reports whether the part of the peers suite called name runs.
+func only(name string) bool {
+	if *onlyFlag == "" {
+		return true
+	}
+	return regexp.MustCompile(*onlyFlag).MatchString(name)
+}
+
+// phaseName is how --only names a scenario of a phase.
+func phaseName(withLevels bool, sc peerScenario) string {
+	if withLevels {
+		return "levels: " + sc.String()
+	}
+	return "fresh: " + sc.String()
+}
 
 // peerScenario is one render measured on easel, sharp and the vipsthumbnail
 // floor: the input fitted into a box of about size×size in a format.
@@ -164,19 +183,30 @@ func runPeers(ctx context.Context, out *strings.Builder) error {
 		fmt.Fprintf(out, "**Smoke run** (`--quick`: %s rounds): it proves the suite works; its figures are not to be quoted.\n\n", *durationArg)
 	}
 
-	// Phase 1: a fresh upload, no levels.
-	if err := peerPhase(ctx, out, inputs, false); err != nil {
-		return err
+	if *onlyFlag != "" {
+		if _, err := regexp.Compile(*onlyFlag); err != nil {
+			return fmt.Errorf("--only: %w", err)
+		}
+		fmt.Fprintf(out, "**Part of the suite** (`--only %q`).\n\n", *onlyFlag)
 	}
-	// Phase 2: once the levels exist.
-	if err := peerPhase(ctx, out, inputs, true); err != nil {
-		return err
+	// Phase 1: a fresh upload, no levels; phase 2: once the levels exist.
+	for _, withLevels := range []bool{false, true} {
+		if err := peerPhase(ctx, out, inputs, withLevels); err != nil {
+			return err
+		}
 	}
-	if err := peerFloor(out, inputs); err != nil {
-		return err
+	if only("floor") {
+		if err := peerFloor(out, inputs); err != nil {
+			return err
+		}
 	}
-	if err := peerCached(ctx, out, inputs); err != nil {
-		return err
+	if only("cached") {
+		if err := peerCached(ctx, out, inputs); err != nil {
+			return err
+		}
+	}
+	if !only("abandoned") {
+		return nil
 	}
 	return peerAbandoned(ctx, out, inputs)
 }
@@ -198,6 +228,15 @@ func startEasel(ctx context.Context, env []string, levelsEnv string) (*server, b
 }
 
 func peerPhase(ctx context.Context, out *strings.Builder, in *benchInputs, withLevels bool) error {
+	var scenarios []peerScenario
+	for _, sc := range peerScenarios {
+		if only(phaseName(withLevels, sc)) {
+			scenarios = append(scenarios, sc)
+		}
+	}
+	if len(scenarios) == 0 {
+		return nil
+	}
 	levelsEnv := "EASEL_RENDER_LEVELS=" // empty: the pyramid off
 	if withLevels {
 		levelsEnv = ""
@@ -240,7 +279,7 @@ func peerPhase(ctx context.Context, out *strings.Builder, in *benchInputs, withL
 
 	fmt.Fprintf(out, "### Renders, %s\n\n%s", title, peerTableHead)
 	var summary []string
-	for _, sc := range peerScenarios {
+	for _, sc := range scenarios {
 		var easelPaths, sharpPaths []string
 		for _, b := range boxes(sc.size) {
 			p, err := es.sign(ids[sc.input], easelOps(b[0], b[1], sc.format))

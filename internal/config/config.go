@@ -245,7 +245,7 @@ func Default() Config {
 			Timeout:       30 * time.Second,
 			CacheBytes:    256 << 20,
 			StoreVariants: true,
-			Levels:        []int{2048, 1024, 512, 256},
+			Levels:        []int{2048, 1024, 640, 320}, // transform.DefaultLevelPolicy.Sides
 		},
 		Queue: Queue{
 			EmbeddedPort:   -1,

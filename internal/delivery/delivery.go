@@ -51,9 +51,9 @@ type Verifier interface {
 	Verify(ctx context.Context, tenantID, sig, path string) (bool, error)
 }
 
-// Renderer renders an asset's original. internal/render.Renderer is the real one.
+// Renderer renders an asset. internal/render.Renderer is the real one; a nil
+// original makes it read the original from storage when it needs it.
 type Renderer interface {
-	LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, error)
 	Render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error)
 }
 
@@ -294,12 +294,10 @@ func (d *Delivery) render(ctx context.Context, res *Resolved, f *flight) (*Rende
 	return r, nil
 }
 
+// renderNow renders res; the renderer reads the original only when none
+// of the asset's levels serves the plan.
 func (d *Delivery) renderNow(ctx context.Context, res *Resolved) (transform.Output, error) {
-	original, err := d.renderer.LoadOriginal(ctx, res.asset)
-	if err != nil {
-		return transform.Output{}, err
-	}
-	return d.renderer.Render(ctx, res.asset, original, res.opts, res.accept)
+	return d.renderer.Render(ctx, res.asset, nil, res.opts, res.accept)
 }
 
 // writeVariants stores rendered images in the background, skipping assets

@@ -25,12 +25,9 @@ func (f verifierFunc) Verify(ctx context.Context, tenantID, sig, path string) (b
 	return f(ctx, tenantID, sig, path)
 }
 
-// rendererFunc is a Renderer whose Render is a function; originals are "ORIG".
+// rendererFunc is a Renderer whose Render is a function.
 type rendererFunc func(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error)
 
-func (f rendererFunc) LoadOriginal(context.Context, easel.Asset) ([]byte, error) {
-	return []byte("ORIG"), nil
-}
 func (f rendererFunc) Render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error) {
 	return f(ctx, a, original, opts, accept)
 }

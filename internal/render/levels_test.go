@@ -120,3 +120,61 @@ func TestRenderOriginalOpIgnoresLevels(t *testing.T) {
 	require.Equal(t, "ORIGINAL", string(out.Data))
 	require.Zero(t, out.Level)
 }
+
+// TestRenderWithoutOriginalReadsItOnlyWhenNoLevelServes: with a nil
+// original (delivery), a render a level serves neither reads nor probes the
+// original; anything else reads it from storage and plans on it.
+func TestRenderWithoutOriginalReadsItOnlyWhenNoLevelServes(t *testing.T) {
+	levels := []easel.Level{
+		{Side: 1024, Width: 1024, Height: 768, Format: "jpeg", Bytes: 5},
+		{Side: 640, Width: 640, Height: 480, Format: "jpeg", Bytes: 5},
+	}
+	a := easel.Asset{ID: "a1", SHA256: "abc", Format: "jpeg", Width: 4000, Height: 3000, Pages: 1, Levels: levels}
+	withOriginal := mapBlobs{
+		easel.LevelKey("a1", 1024, "jpeg"): []byte("L1024"),
+		easel.LevelKey("a1", 640, "jpeg"):  []byte("L640"),
+		easel.OriginalKey("abc"):           []byte("ORIGINAL"),
+	}
+	levelsOnly := mapBlobs{
+		easel.LevelKey("a1", 1024, "jpeg"): []byte("L1024"),
+		easel.LevelKey("a1", 640, "jpeg"):  []byte("L640"),
+	}
+	for _, tt := range []struct {
+		name      string
+		ops       string
+		asset     easel.Asset
+		blobs     mapBlobs
+		wantData  string
+		wantLevel int
+		wantProbe bool
+	}{
+		{name: "w_300 from the 640 level, no original in storage", ops: "w_300", asset: a, blobs: levelsOnly, wantData: "L640", wantLevel: 640},
+		{name: "w_400 from the 1024 level", ops: "w_400", asset: a, blobs: levelsOnly, wantData: "L1024", wantLevel: 1024},
+		{name: "w_1500: the original, read and probed", ops: "w_1500", asset: a, blobs: withOriginal, wantData: "ORIGINAL", wantProbe: true},
+		{name: "faces with no analysis: the original", ops: "w_300,h_300,c_fill,g_face", asset: a, blobs: withOriginal, wantData: "L1024", wantLevel: 1024, wantProbe: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var gotData string
+			probed := false
+			eng := fakeEngine{
+				probe: func(data []byte) (transform.Source, error) {
+					require.Equal(t, "ORIGINAL", string(data))
+					probed = true
+					return transform.Source{Format: transform.FormatJPEG, Width: 4000, Height: 3000, Orientation: 1, Pages: 1}, nil
+				},
+				render: func(_ context.Context, data []byte, plan transform.Plan, _ []byte) (transform.Output, error) {
+					gotData = string(data)
+					return transform.Output{Data: []byte("out"), Format: transform.FormatJPEG, Width: plan.Width, Height: plan.Height}, nil
+				},
+			}
+			r := New(nil, tt.blobs, eng, nil, transform.PlanConfig{}, 1<<20)
+			o, err := transform.Parse(tt.ops)
+			require.NoError(t, err)
+			out, err := r.Render(context.Background(), tt.asset, nil, o, "")
+			require.NoError(t, err)
+			require.Equal(t, tt.wantData, gotData)
+			require.Equal(t, tt.wantLevel, out.Level)
+			require.Equal(t, tt.wantProbe, probed)
+		})
+	}
+}

@@ -72,7 +72,21 @@ func (r *Renderer) LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, err
 // request's Accept header, for f_auto ("" outside a request). It plans on
 // the original and reads, when the asset has levels, the smallest level
 // large enough for the plan instead (Output.Level tells which).
+//
+// original may be nil: the original is then read from storage only when no
+// level serves the plan. A render from a level plans on what the asset
+// records (displayed size, format, pages; its levels tell whether it has
+// alpha), so the everyday thumbnail neither reads nor probes the original.
 func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error) {
+	if original == nil {
+		if out, ok, err := r.renderLevel(ctx, a, opts, accept); ok || err != nil {
+			return out, err
+		}
+		var err error
+		if original, err = r.LoadOriginal(ctx, a); err != nil {
+			return transform.Output{}, err
+		}
+	}
 	if opts.Original {
 		return transform.Output{Data: original, Format: transform.Format(a.Format), Width: a.Width, Height: a.Height, Pages: a.Pages, Faces: -1}, nil
 	}
@@ -94,18 +108,9 @@ func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, o
 	if err != nil {
 		return transform.Output{}, err
 	}
-	var overlay []byte
-	if plan.Overlay != nil {
-		ov, err := OverlayAsset(ctx, r.meta, a.TenantID, plan.Overlay.AssetID)
-		if err != nil {
-			return transform.Output{}, err
-		}
-		if overlay, err = ReadBlob(ctx, r.blobs, easel.OriginalKey(ov.SHA256)); err != nil {
-			return transform.Output{}, fmt.Errorf("render %s: load overlay: %w", a.ID, err)
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return transform.Output{}, easel.WrapError(easel.CodeDeadlineExceeded, err, "render timed out")
+	overlay, err := r.loadOverlay(ctx, a, plan)
+	if err != nil {
+		return transform.Output{}, err
 	}
 	data, plan, level := r.fromLevel(ctx, a, original, src, plan)
 	out, err := r.engine.Render(ctx, data, plan, overlay)
