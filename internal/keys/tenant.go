@@ -79,3 +79,16 @@ func (k *Keys) setDisabled(ctx context.Context, id string, at *time.Time) error 
 	k.invalidate()
 	return nil
 }
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying who the request acts for.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal WithPrincipal put in ctx.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
