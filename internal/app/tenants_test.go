@@ -290,6 +290,16 @@ func TestTenantIsolation(t *testing.T) {
 			status, _, _ = b.call(t, "", "GET", theirs, nil)
 			require.Equal(t, http.StatusOK, status)
 		}
+		// An overlay (l_) of the other tenant's asset is as unknown as a
+		// missing one, in a delivery URL and in a task.
+		for _, ov := range []string{other.asset, easel.NewID()} {
+			p, err := b.app.Keys.SignPath(ctx, f.id, "w_40,l_"+ov+",f_png", f.asset, "")
+			require.NoError(t, err)
+			status, code, out := b.call(t, "", "GET", p, nil)
+			require.Equal(t, http.StatusBadRequest, status, string(out))
+			require.Equal(t, "invalid_argument", code)
+			require.Contains(t, string(out), "overlay asset not found")
+		}
 		// POST /v1/sign signs only for the key's own tenant, with its key.
 		v := b.callJSON(t, f.key, "POST", "/v1/sign", map[string]any{"asset_id": f.asset, "ops": "w_16,f_png"}, http.StatusOK)
 		require.Equal(t, own, v["path"])
