@@ -11,11 +11,14 @@ import (
 	"time"
 )
 
-// Tenant owns assets, API keys and URL signing keys.
+// Tenant owns assets, API keys and URL signing keys: a business line.
 type Tenant struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// DisabledAt is when the tenant was disabled (nil: enabled). A disabled
+	// tenant's API keys, upload tokens and delivery URLs are refused.
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
 }
 
 // APIKey authenticates API calls for one tenant. Only a hash of the secret is
@@ -28,6 +31,11 @@ type APIKey struct {
 	Hash      []byte     `json:"-"`      // SHA-256 of the whole secret
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// Scopes are what the key may do; keys made before scopes existed
+	// have them all.
+	Scopes Scopes `json:"scopes"`
+	// ExpiresAt, when set, is when the key stops authenticating.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // SigningKey signs delivery URLs for one tenant. Several may be active at once
@@ -127,6 +135,11 @@ type MetaStore interface {
 	GetTenant(ctx context.Context, id string) (Tenant, error)
 	// ListTenants returns all tenants, oldest first.
 	ListTenants(ctx context.Context) ([]Tenant, error)
+	// SetTenantDisabled disables the tenant at disabledAt, or enables it
+	// when disabledAt is nil. Disabling a disabled tenant keeps the first
+	// time. It counts as a change of SigningKeysVersion, so every node
+	// learns it with the signing keys.
+	SetTenantDisabled(ctx context.Context, id string, disabledAt *time.Time) error
 
 	CreateAPIKey(ctx context.Context, k APIKey) error
 	// APIKeyByHash returns the key, revoked or not, whose Hash equals hash.

@@ -28,6 +28,16 @@ const (
 	// CodeIdempotencyMismatch: an Idempotency-Key was reused for a
 	// different request.
 	CodeIdempotencyMismatch Code = "idempotency_key_reused"
+	// CodeScopeMissing: the API key (or upload token) is valid but lacks
+	// the scope the endpoint needs.
+	CodeScopeMissing Code = "scope_missing"
+	// CodeKeyExpired: the API key is past its expiry.
+	CodeKeyExpired Code = "key_expired"
+	// CodeTokenExpired: the upload token is past its expiry.
+	CodeTokenExpired Code = "token_expired"
+	// CodeTenantDisabled: the tenant that owns the key, token or signed URL
+	// is disabled.
+	CodeTenantDisabled Code = "tenant_disabled"
 )
 
 // Error is the one error type of easel. Message is safe to show to a client;

@@ -36,8 +36,10 @@ type Option func(*Client)
 // WithAPIKey authenticates with an API key (ek_...).
 func WithAPIKey(key string) Option { return func(c *Client) { c.secret = key } }
 
-// WithUploadToken authenticates with an upload token fetched ahead from
-// POST /v1/upload-tokens; it allows uploads only.
+// WithUploadToken authenticates with an upload token (eut_...) fetched ahead
+// from POST /v1/upload-tokens (CreateUploadToken, by the business's server
+// with its API key): it allows Upload and UploadResumable to the token's
+// tenant, within its byte cap and types, and nothing else (scope_missing).
 func WithUploadToken(token string) Option { return func(c *Client) { c.secret = token } }
 
 // WithHTTPClient sets the HTTP client (default: one with a 10-minute

@@ -8,6 +8,17 @@
 //		client.WithAPIKey(os.Getenv("EASEL_API_KEY")))
 //	res, err := c.Upload(ctx, client.UploadRequest{Path: "photo.jpg", Ops: []string{"w_300,f_webp"}, Wait: 10 * time.Second})
 //
+// # Upload tokens
+//
+// A business's server holding an API key (with the upload scope) makes
+// short-lived upload tokens with CreateUploadToken: a lifetime (at most
+// 24h), a byte cap, the formats allowed, and the operations or flow every
+// upload made with it runs. A browser or app given the token uploads with a
+// client made WithUploadToken (Upload and UploadResumable), to the key's
+// tenant only; any other call is refused with scope_missing, an expired
+// token with token_expired (ErrTokenExpired), an upload over the cap with
+// too_large (ErrTooLarge) and nothing stored. See Example_uploadToken.
+//
 // # Failover and retries
 //
 // Every request tries the endpoints in order: a connection error or a 502,

@@ -47,6 +47,10 @@ var (
 	ErrOverloaded       = &Error{Code: easel.CodeOverloaded, Message: "overloaded"}
 	ErrDeadlineExceeded = &Error{Code: easel.CodeDeadlineExceeded, Message: "deadline exceeded"}
 	ErrInternal         = &Error{Code: easel.CodeInternal, Message: "internal"}
+	ErrScopeMissing     = &Error{Code: easel.CodeScopeMissing, Message: "scope missing"}
+	ErrKeyExpired       = &Error{Code: easel.CodeKeyExpired, Message: "API key expired"}
+	ErrTokenExpired     = &Error{Code: easel.CodeTokenExpired, Message: "upload token expired"}
+	ErrTenantDisabled   = &Error{Code: easel.CodeTenantDisabled, Message: "tenant disabled"}
 )
 
 // CodeOf returns the server's code of err, or "" when err is not an *Error

@@ -24,7 +24,7 @@ func fakeEasel(down bool) *httptest.Server {
 		case down:
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, `{"error":{"code":"overloaded","message":"draining"}}`)
-		case r.Method == "POST" && r.URL.Path == "/v1/assets":
+		case r.Method == "POST" && r.URL.Path == "/v1/assets" && !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer eut_"):
 			io.Copy(io.Discard, r.Body)
 			w.WriteHeader(http.StatusAccepted)
 			io.WriteString(w, `{"asset":{"id":"01asset","format":"jpeg","width":640,"height":480,"bytes":4},
@@ -35,6 +35,17 @@ func fakeEasel(down bool) *httptest.Server {
 				state = "succeeded"
 			}
 			fmt.Fprintf(w, `{"id":"01task","state":%q,"outputs":[{"ops":"w_300,f_webp","format":"webp","width":300,"height":225,"url":"/i/sig/w_300,f_webp/01asset"}]}`, state)
+		case r.Method == "POST" && r.URL.Path == "/v1/upload-tokens" && r.Header.Get("Authorization") == "Bearer ek_server":
+			io.Copy(io.Discard, r.Body)
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, `{"token":"eut_abc.def","expires_at":"2026-12-02T10:10:00Z","max_bytes":10485760,"types":["jpeg","png"]}`)
+		case r.Method == "POST" && r.URL.Path == "/v1/assets" && r.Header.Get("Authorization") == "Bearer eut_abc.def":
+			io.Copy(io.Discard, r.Body)
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, `{"id":"01browser","format":"png","width":64,"height":64,"bytes":4}`)
+		case r.Header.Get("Authorization") == "Bearer eut_abc.def":
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"error":{"code":"scope_missing","message":"an upload token can only upload"}}`)
 		case r.URL.Path == "/v1/assets" && r.URL.Query().Get("cursor") == "":
 			io.WriteString(w, `{"items":[{"id":"a3"},{"id":"a2"}],"next_cursor":"c1"}`)
 		case r.URL.Path == "/v1/assets":
@@ -129,4 +140,38 @@ func ExampleWithRetries() {
 	fmt.Println(client.CodeOf(err) == "", client.IsRetryable(err))
 	// Output:
 	// true false
+}
+
+// The business's server asks for an upload token with its API key; a
+// browser or app uploads with it, and can do nothing else.
+func Example_uploadToken() {
+	srv := fakeEasel(false)
+	defer srv.Close()
+	ctx := context.Background()
+
+	// On the business's server:
+	server, _ := client.New([]string{srv.URL}, client.WithAPIKey("ek_server"))
+	tok, err := server.CreateUploadToken(ctx, client.UploadTokenRequest{
+		ExpiresIn: 10 * time.Minute, MaxBytes: 10 << 20, Types: []string{"jpeg", "png"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("token until", tok.ExpiresAt.Format(time.RFC3339), "for", tok.Types)
+
+	// In the browser or app, given tok.Token:
+	app, _ := client.New([]string{srv.URL}, client.WithUploadToken(tok.Token))
+	res, err := app.Upload(ctx, client.UploadRequest{Reader: strings.NewReader("PNG!"), Name: "avatar.png"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("uploaded", res.Asset.ID)
+	_, err = app.ListAssetsPage(ctx, 10, "")
+	fmt.Println(errors.Is(err, client.ErrScopeMissing))
+	// Output:
+	// token until 2026-12-02T10:10:00Z for [jpeg png]
+	// uploaded 01browser
+	// true
 }

@@ -50,12 +50,18 @@ func easelBinary(t *testing.T) string {
 // returns its base URL and the API key it printed.
 func startEasel(t *testing.T) (base, key string) {
 	t.Helper()
+	return startEaselIn(t, t.TempDir())
+}
+
+// startEaselIn is startEasel on the data directory data.
+func startEaselIn(t *testing.T, data string) (base, key string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a real easel serve")
 	}
 	vision, err := filepath.Abs(filepath.Join("..", "third_party", "vision"))
 	require.NoError(t, err)
-	cmd := exec.Command(easelBinary(t), "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0")
+	cmd := exec.Command(easelBinary(t), "serve", "--data", data, "--addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "EASEL_VISION_DIR="+vision)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

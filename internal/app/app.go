@@ -78,6 +78,8 @@ type App struct {
 	// "pigo (why BlazeFace is not)".
 	FaceDetector string
 	Keys         *keys.Keys
+	// UploadTokens issues upload tokens (POST /v1/upload-tokens).
+	UploadTokens *keys.UploadTokens
 	Renderer     *render.Renderer
 	Uploads      *upload.Uploads
 	Assets       *assets.Assets
@@ -223,6 +225,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		NearDistance: cfg.Vision.NearDuplicateDistance,
 		NearLimit:    cfg.Vision.NearDuplicateLimit,
 		Purge:        purge.New(purge.Config{URLs: cfg.Delivery.PurgeURLs}, log).Ban,
+		Signer:       a.Keys,
 	}, meta, blobs, engine, a.Renderer, log, a.Delivery.Forget)
 	a.Tasks = tasks.New(tasks.Config{
 		Presets: presets,
@@ -244,8 +247,17 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	if a.Flows != nil {
 		rules = a.Flows
 	}
+	a.UploadTokens = keys.NewUploadTokens(a.Keys, keys.UploadTokenConfig{
+		MaxBytes: cfg.Limits.MaxUploadBytes,
+		CheckOps: func(ops []string) error {
+			_, err := a.Tasks.Validate(tasks.Request{Ops: ops})
+			return err
+		},
+		CheckFlow: a.Flows.CheckFlow,
+	})
 	a.Uploads = upload.New(upload.Config{
 		Rules:          rules,
+		Flows:          a.Flows,
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
 		MaxUploads:     cfg.Limits.MaxUploads,
 		MaxPixels:      cfg.Limits.MaxPixels,
@@ -308,7 +320,8 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Resumable: a.Resumable,
 		Compat:    compat,
 		Uploads:   a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches, Flows: a.Flows,
-		Log: log, Metrics: metrics,
+		UploadTokens: a.UploadTokens,
+		Log:          log, Metrics: metrics,
 		Ready: append(readyChecks(cfg, meta, ob, q, a.FaceDetector), a.flow.checker()),
 	}
 	a.Handler = httpapi.New(httpapi.Config{
@@ -481,7 +494,12 @@ func (a *App) completeResumable(ctx context.Context, tenant string, up tus.Uploa
 		return "", fmt.Errorf("app: open finished upload %s: %w", up.ID, err)
 	}
 	defer body.Close()
-	res, err := a.Uploads.Upload(ctx, tenant, upload.Request{Name: up.Metadata["filename"], Body: body})
+	req := upload.Request{Name: up.Metadata["filename"], Body: body}
+	if p, ok := keys.PrincipalFrom(ctx); ok && p.Token != nil {
+		// The token of the completing request fixes what the upload may be.
+		req.Constraints = &upload.Constraints{MaxBytes: p.Token.MaxBytes, Types: p.Token.Types, Ops: p.Token.Ops, Flow: p.Token.Flow}
+	}
+	res, err := a.Uploads.Upload(ctx, tenant, req)
 	if err != nil {
 		return "", err
 	}

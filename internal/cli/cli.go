@@ -30,10 +30,12 @@ Usage:
   easel serve   [--config FILE] [--data DIR] [--addr HOST:PORT]   run everything in one process (embedded NATS)
   easel api     [--config FILE] [--data DIR] [--addr HOST:PORT]   the HTTP API alone (needs queue.url)
   easel worker  [--config FILE] [--data DIR]                      task workers alone (needs queue.url)
-  easel key create [--kind api|signing|webhook] [--name NAME]    create an API key (prints the secret), a URL signing
+  easel key create [--tenant ID] [--kind api|signing|webhook] [--name NAME] [--scopes upload,read,deliver,admin] [--expires 720h]
+                                                                 create an API key (prints the secret), a URL signing
                                                                  key (prints its ID) or a new webhook secret (prints it)
-  easel key list                                                 list keys
+  easel key list [--tenant ID]                                   list a tenant's keys (default: the oldest tenant)
   easel key revoke ID                                            revoke a key
+  easel tenant create NAME | list | disable ID | enable ID       manage tenants (business lines); create prints the ID last
   easel url sign [--ext EXT] ASSET-ID OPERATIONS                 print a signed delivery path
   easel migrate [--config FILE] [--data DIR]                     apply the metadata migrations (meta.backend) and list them
   easel config env                                               list every setting's environment variable
@@ -67,6 +69,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = serve(ctx, app.RoleWorker, args[1:], env)
 	case "key":
 		err = key(ctx, args[1:], env)
+	case "tenant":
+		err = tenantCmd(ctx, args[1:], env)
 	case "url":
 		err = urlCmd(ctx, args[1:], env)
 	case "config":

@@ -158,3 +158,15 @@ func (f *Flows) RunRules(ctx context.Context, tenantID, assetID, region, callbac
 	}
 	return &v, nil
 }
+
+// CheckFlow returns CodeNotFound when no flow has this name.
+func (f *Flows) CheckFlow(name string) error {
+	_, err := f.live.Catalog.Get(name, 0)
+	return err
+}
+
+// RunFlow runs the newest version of the named flow on a new upload (an
+// upload's flow field, or its upload token's).
+func (f *Flows) RunFlow(ctx context.Context, tenantID, assetID, name, region, callbackURL string, wait time.Duration) (tasks.View, error) {
+	return f.Run(ctx, tenantID, name, RunRequest{AssetID: assetID, CallbackURL: callbackURL, Region: region}, wait)
+}

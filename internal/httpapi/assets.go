@@ -9,6 +9,7 @@ import (
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/assets"
+	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/upload"
 )
@@ -33,6 +34,15 @@ func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 		SkipRules:       q.Get("rules") == "false",
 		SetReadDeadline: s.readDeadline(w),
 		IdempotencyKey:  r.Header.Get("Idempotency-Key"),
+		Flow:            q.Get("flow"),
+	}
+	if p, _ := keys.PrincipalFrom(r.Context()); p.Token != nil {
+		req.Constraints = &upload.Constraints{MaxBytes: p.Token.MaxBytes, Types: p.Token.Types, Ops: p.Token.Ops, Flow: p.Token.Flow}
+		// A body announced over the token's cap is refused before it is read.
+		if p.Token.MaxBytes > 0 && r.ContentLength > p.Token.MaxBytes+multipartSlack {
+			writeError(w, r, s.Log, easel.Errorf(easel.CodeTooLarge, "upload is larger than %d bytes", p.Token.MaxBytes))
+			return
+		}
 	}
 	var err error
 	if req.Wait, err = parseWait(q.Get("wait")); err != nil {

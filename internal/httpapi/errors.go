@@ -33,6 +33,10 @@ func statusOf(code easel.Code) int {
 		return http.StatusRequestTimeout
 	case easel.CodeIdempotencyMismatch:
 		return http.StatusUnprocessableEntity
+	case easel.CodeKeyExpired, easel.CodeTokenExpired:
+		return http.StatusUnauthorized
+	case easel.CodeScopeMissing, easel.CodeTenantDisabled:
+		return http.StatusForbidden
 	}
 	return http.StatusInternalServerError
 }
@@ -61,7 +65,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	case easel.CodeUnavailable:
 		h.Set("Retry-After", "5")
 	}
-	if code == easel.CodeUnauthenticated {
+	if code == easel.CodeUnauthenticated || code == easel.CodeKeyExpired || code == easel.CodeTokenExpired {
 		h.Set("WWW-Authenticate", `Bearer realm="easel"`)
 	}
 	if code == easel.CodeRequestTimeout {

@@ -57,7 +57,7 @@ func openMultipart(r *http.Request, req *upload.Request) (*multipartBody, error)
 func (b *multipartBody) field(part *multipart.Part) error {
 	name := part.FormName()
 	switch name {
-	case "ops", "callback_url", "region":
+	case "ops", "callback_url", "region", "flow":
 	default:
 		return nil
 	}
@@ -70,6 +70,8 @@ func (b *multipartBody) field(part *multipart.Part) error {
 		b.req.Task.Ops = append(b.req.Task.Ops, string(v))
 	case "callback_url":
 		b.req.Task.CallbackURL = string(v)
+	case "flow":
+		b.req.Flow = string(v)
 	default:
 		b.req.Task.Region = string(v)
 	}

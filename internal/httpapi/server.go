@@ -52,8 +52,10 @@ type Deps struct {
 	Assets   *assets.Assets
 	Delivery *delivery.Delivery
 	Keys     *keys.Keys
-	Tasks    *tasks.Tasks   // nil: no task endpoints
-	Batches  *tasks.Batches // nil: no batch endpoints
+	// UploadTokens, when set, issues upload tokens (POST /v1/upload-tokens).
+	UploadTokens *keys.UploadTokens
+	Tasks        *tasks.Tasks   // nil: no task endpoints
+	Batches      *tasks.Batches // nil: no batch endpoints
 	// Resumable, when set, serves tus uploads under /v1/uploads
 	// (internal/tus, authenticated with APIKeyAuth, errors written with
 	// ErrorWriter).
@@ -75,30 +77,37 @@ type server struct {
 func New(cfg Config, deps Deps) http.Handler {
 	s := &server{cfg: cfg, cacheControl: []string{cfg.CacheControl}, Deps: deps}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/assets", s.authed(s.uploadAsset))
-	mux.HandleFunc("GET /v1/assets", s.authed(s.listAssets))
-	mux.HandleFunc("GET /v1/assets/{id}", s.authed(s.getAsset))
-	mux.HandleFunc("DELETE /v1/assets/{id}", s.authed(s.deleteAsset))
-	mux.HandleFunc("GET /v1/assets/{id}/similar", s.authed(s.similarAssets))
+	// Each route names the scope its key needs; only uploads take an
+	// upload token (allowToken).
+	mux.HandleFunc("POST /v1/assets", s.authed(easel.ScopeUpload, allowToken, s.uploadAsset))
+	mux.HandleFunc("GET /v1/assets", s.authed(easel.ScopeRead, keyOnly, s.listAssets))
+	mux.HandleFunc("GET /v1/assets/{id}", s.authed(easel.ScopeRead, keyOnly, s.getAsset))
+	mux.HandleFunc("DELETE /v1/assets/{id}", s.authed(easel.ScopeAdmin, keyOnly, s.deleteAsset))
+	mux.HandleFunc("GET /v1/assets/{id}/similar", s.authed(easel.ScopeRead, keyOnly, s.similarAssets))
+	mux.HandleFunc("POST /v1/sign", s.authed(easel.ScopeDeliver, keyOnly, s.sign))
+	if s.UploadTokens != nil {
+		mux.HandleFunc("POST /v1/upload-tokens", s.authed(easel.ScopeUpload, keyOnly, s.issueUploadToken))
+	}
 	if s.Tasks != nil {
-		mux.HandleFunc("POST /v1/assets/{id}/tasks", s.authed(s.createAssetTask))
-		mux.HandleFunc("GET /v1/tasks/{id}", s.authed(s.getTask))
-		mux.HandleFunc("POST /v1/tasks/{id}/retry", s.authed(s.retryTask))
-		mux.HandleFunc("GET /v1/tasks/{id}/events", s.authed(s.taskEvents))
+		mux.HandleFunc("POST /v1/assets/{id}/tasks", s.authed(easel.ScopeUpload, keyOnly, s.createAssetTask))
+		mux.HandleFunc("GET /v1/tasks/{id}", s.authed(easel.ScopeRead, keyOnly, s.getTask))
+		mux.HandleFunc("POST /v1/tasks/{id}/retry", s.authed(easel.ScopeUpload, keyOnly, s.retryTask))
+		mux.HandleFunc("GET /v1/tasks/{id}/events", s.authed(easel.ScopeRead, keyOnly, s.taskEvents))
 	}
 	if s.Flows != nil {
-		mux.HandleFunc("POST /v1/flows/{name}/run", s.authed(s.runFlow))
-		mux.HandleFunc("GET /v1/flows", s.authed(s.listFlows))
-		mux.HandleFunc("GET /v1/flows/{name}", s.authed(s.getFlow))
-		mux.HandleFunc("POST /v1/rules/explain", s.authed(s.explainRules))
+		mux.HandleFunc("POST /v1/flows/{name}/run", s.authed(easel.ScopeUpload, keyOnly, s.runFlow))
+		mux.HandleFunc("GET /v1/flows", s.authed(easel.ScopeRead, keyOnly, s.listFlows))
+		mux.HandleFunc("GET /v1/flows/{name}", s.authed(easel.ScopeRead, keyOnly, s.getFlow))
+		mux.HandleFunc("POST /v1/rules/explain", s.authed(easel.ScopeRead, keyOnly, s.explainRules))
 	}
 	if s.Batches != nil {
-		mux.HandleFunc("POST /v1/batches", s.authed(s.createBatch))
-		mux.HandleFunc("GET /v1/batches/{id}", s.authed(s.getBatch))
+		mux.HandleFunc("POST /v1/batches", s.authed(easel.ScopeUpload, keyOnly, s.createBatch))
+		mux.HandleFunc("GET /v1/batches/{id}", s.authed(easel.ScopeRead, keyOnly, s.getBatch))
 	}
 	if s.Resumable != nil {
-		mux.Handle("/v1/uploads", s.Resumable)
-		mux.Handle("/v1/uploads/", s.Resumable)
+		tus := s.resumableAuthed(s.Resumable)
+		mux.Handle("/v1/uploads", tus)
+		mux.Handle("/v1/uploads/", tus)
 	}
 	mux.HandleFunc("GET /i/", s.deliver)
 	mux.HandleFunc("HEAD /i/", s.deliver)
@@ -148,37 +157,95 @@ func deliveryFirst(deliver http.HandlerFunc, mux *http.ServeMux) http.Handler {
 	})
 }
 
-type tenantKey struct{}
+// tokenUse says whether a route takes an upload token.
+type tokenUse bool
 
-// authed requires a valid API key (Authorization: Bearer <key>) and passes
-// the tenant on in the context.
-func (s *server) authed(next http.HandlerFunc) http.HandlerFunc {
+const (
+	allowToken tokenUse = true
+	keyOnly    tokenUse = false
+)
+
+// authenticate returns who the request's credential (Authorization: Bearer
+// <API key or upload token>) acts for.
+func authenticate(k *keys.Keys, r *http.Request) (keys.Principal, error) {
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return keys.Principal{}, easel.Errorf(easel.CodeUnauthenticated, "missing Authorization: Bearer <API key>")
+	}
+	return k.Authenticate(r.Context(), strings.TrimSpace(secret))
+}
+
+// allow refuses a principal that lacks scope (scope_missing), or that is an
+// upload token on a route that takes none.
+func allow(p keys.Principal, scope easel.Scope, tokens tokenUse) error {
+	if p.Token != nil && !bool(tokens) {
+		return easel.Errorf(easel.CodeScopeMissing, "an upload token can only upload (POST /v1/assets, /v1/uploads)")
+	}
+	if !p.Scopes.Has(scope) {
+		return easel.Errorf(easel.CodeScopeMissing, "this API key lacks the %q scope (it has %q)", scope, p.Scopes.String())
+	}
+	return nil
+}
+
+// authed requires a valid credential with scope (an upload token only where
+// tokens allow it) and passes who it acts for on in the context.
+func (s *server) authed(scope easel.Scope, tokens tokenUse, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
-			writeError(w, r, s.Log, easel.Errorf(easel.CodeUnauthenticated, "missing Authorization: Bearer <API key>"))
-			return
+		p, err := authenticate(s.Keys, r)
+		if err == nil {
+			err = allow(p, scope, tokens)
 		}
-		tenantID, err := s.Keys.Authenticate(r.Context(), strings.TrimSpace(secret))
 		if err != nil {
 			writeError(w, r, s.Log, err)
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, tenantID)))
+		next(w, r.WithContext(keys.WithPrincipal(r.Context(), p)))
 	}
 }
 
+// resumableAuthed authenticates the tus routes (upload scope; upload tokens
+// allowed) and passes the principal on in the context, where APIKeyAuth and
+// the completion find it. CORS preflights (OPTIONS) carry no credential.
+func (s *server) resumableAuthed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		p, err := authenticate(s.Keys, r)
+		if err == nil {
+			err = allow(p, easel.ScopeUpload, allowToken)
+		}
+		if err != nil {
+			w.Header().Set("Tus-Resumable", "1.0.0")
+			writeError(w, r, s.Log, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(keys.WithPrincipal(r.Context(), p)))
+	})
+}
+
 // APIKeyAuth authenticates a request as the API routes do (Authorization:
-// Bearer <API key>) and returns its tenant: the AuthFunc of internal/tus,
-// with no byte cap of its own.
+// Bearer <API key or upload token>, upload scope) and returns its tenant and
+// byte cap (an upload token's max_bytes; 0 for an API key): the AuthFunc of
+// internal/tus. A principal already in the request's context (put there by
+// the API's handler in front) is used as it is.
 func APIKeyAuth(k *keys.Keys) func(r *http.Request) (tenant string, maxBytes int64, err error) {
 	return func(r *http.Request) (string, int64, error) {
-		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		p, ok := keys.PrincipalFrom(r.Context())
 		if !ok {
-			return "", 0, easel.Errorf(easel.CodeUnauthenticated, "missing Authorization: Bearer <API key>")
+			var err error
+			if p, err = authenticate(k, r); err != nil {
+				return "", 0, err
+			}
+			if err := allow(p, easel.ScopeUpload, allowToken); err != nil {
+				return "", 0, err
+			}
 		}
-		tenantID, err := k.Authenticate(r.Context(), strings.TrimSpace(secret))
-		return tenantID, 0, err
+		if p.Token != nil {
+			return p.TenantID, p.Token.MaxBytes, nil
+		}
+		return p.TenantID, 0, nil
 	}
 }
 
@@ -188,7 +255,10 @@ func ErrorWriter(log *slog.Logger) func(w http.ResponseWriter, r *http.Request, 
 	return func(w http.ResponseWriter, r *http.Request, err error) { writeError(w, r, log, err) }
 }
 
-func tenantOf(r *http.Request) string { return r.Context().Value(tenantKey{}).(string) }
+func tenantOf(r *http.Request) string {
+	p, _ := keys.PrincipalFrom(r.Context())
+	return p.TenantID
+}
 
 // recoverer turns a panic into a 500 that leaks nothing.
 func recoverer(log *slog.Logger, next http.Handler) http.Handler {

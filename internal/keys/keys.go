@@ -47,6 +47,7 @@ type Keys struct {
 
 	mu         sync.RWMutex
 	signing    map[string][]signingKey // tenant ID → active keys, newest first
+	disabled   map[string]bool         // tenant ID → disabled when signing was read
 	version    int64                   // the store's SigningKeysVersion when signing was read
 	loadedAt   time.Time
 	refreshing sync.Mutex
@@ -88,15 +89,12 @@ func (k *Keys) Bootstrap(ctx context.Context) (apiKey string, err error) {
 	if len(tenants) > 0 {
 		return "", nil
 	}
-	t := easel.Tenant{ID: easel.NewID(), Name: "default", CreatedAt: time.Now().UTC()}
-	if err := k.meta.CreateTenant(ctx, t); err != nil {
+	t, err := k.CreateTenant(ctx, "default")
+	if err != nil {
 		return "", err
 	}
 	secret, _, err := k.CreateAPIKey(ctx, t.ID, "default")
 	if err != nil {
-		return "", err
-	}
-	if _, err := k.CreateSigningKey(ctx, t.ID); err != nil {
 		return "", err
 	}
 	return secret, nil
@@ -161,9 +159,37 @@ func (k *Keys) DefaultTenant(ctx context.Context) (easel.Tenant, error) {
 	return tenants[0], nil
 }
 
+// APIKeyOption sets a property of a new API key.
+type APIKeyOption func(*easel.APIKey) error
+
+// WithScopes gives a new API key these scopes instead of all of them; an
+// empty list is refused.
+func WithScopes(scopes easel.Scopes) APIKeyOption {
+	return func(key *easel.APIKey) error {
+		if key.Scopes = scopes.Canonical(); len(key.Scopes) == 0 {
+			return easel.Errorf(easel.CodeInvalidArgument, "an API key needs at least one scope")
+		}
+		return nil
+	}
+}
+
+// WithExpiry makes a new API key stop authenticating d after its creation
+// (key_expired); d must be positive.
+func WithExpiry(d time.Duration) APIKeyOption {
+	return func(key *easel.APIKey) error {
+		if d <= 0 {
+			return easel.Errorf(easel.CodeInvalidArgument, "an API key's expiry must be positive, not %s", d)
+		}
+		at := key.CreatedAt.Add(d)
+		key.ExpiresAt = &at
+		return nil
+	}
+}
+
 // CreateAPIKey makes a new API key for the tenant and returns its secret,
-// which is not stored and cannot be shown again.
-func (k *Keys) CreateAPIKey(ctx context.Context, tenantID, name string) (string, easel.APIKey, error) {
+// which is not stored and cannot be shown again. The key has every scope
+// and never expires unless opts say otherwise.
+func (k *Keys) CreateAPIKey(ctx context.Context, tenantID, name string, opts ...APIKeyOption) (string, easel.APIKey, error) {
 	var raw [20]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return "", easel.APIKey{}, fmt.Errorf("api key: %w", err)
@@ -176,6 +202,12 @@ func (k *Keys) CreateAPIKey(ctx context.Context, tenantID, name string) (string,
 		Prefix:    secret[:len(APIKeyPrefix)+6],
 		Hash:      hashSecret(secret),
 		CreatedAt: time.Now().UTC(),
+		Scopes:    easel.AllScopes,
+	}
+	for _, o := range opts {
+		if err := o(&key); err != nil {
+			return "", easel.APIKey{}, err
+		}
 	}
 	if err := k.meta.CreateAPIKey(ctx, key); err != nil {
 		return "", easel.APIKey{}, err
@@ -211,22 +243,53 @@ func (k *Keys) Revoke(ctx context.Context, id string) error {
 	return err
 }
 
-// Authenticate returns the tenant ID of an API key secret.
-func (k *Keys) Authenticate(ctx context.Context, secret string) (string, error) {
+// Principal is who a request acts for: a tenant, with the scopes of the API
+// key or upload token that authenticated it.
+type Principal struct {
+	TenantID string
+	// KeyID is the API key's ID; "" for an upload token.
+	KeyID  string
+	Scopes easel.Scopes
+	// Token holds an upload token's constraints; nil for an API key.
+	Token *UploadClaims
+}
+
+// Authenticate returns who an API key secret (ek_...) or an upload token
+// (eut_...) acts for. An unknown, malformed or revoked credential is
+// unauthenticated, an expired one key_expired or token_expired, one of a
+// disabled tenant tenant_disabled.
+func (k *Keys) Authenticate(ctx context.Context, secret string) (Principal, error) {
+	if strings.HasPrefix(secret, UploadTokenPrefix) {
+		claims, err := k.VerifyUploadToken(ctx, secret)
+		if err != nil {
+			return Principal{}, err
+		}
+		return Principal{TenantID: claims.TenantID, Scopes: easel.Scopes{easel.ScopeUpload}, Token: &claims}, nil
+	}
 	if !strings.HasPrefix(secret, APIKeyPrefix) {
-		return "", easel.Errorf(easel.CodeUnauthenticated, "missing or malformed API key")
+		return Principal{}, easel.Errorf(easel.CodeUnauthenticated, "missing or malformed API key")
 	}
 	key, err := k.meta.APIKeyByHash(ctx, hashSecret(secret))
 	if easel.IsNotFound(err) {
-		return "", easel.Errorf(easel.CodeUnauthenticated, "unknown API key")
+		return Principal{}, easel.Errorf(easel.CodeUnauthenticated, "unknown API key")
 	}
 	if err != nil {
-		return "", err
+		return Principal{}, err
 	}
 	if key.RevokedAt != nil {
-		return "", easel.Errorf(easel.CodeUnauthenticated, "API key revoked")
+		return Principal{}, easel.Errorf(easel.CodeUnauthenticated, "API key revoked")
 	}
-	return key.TenantID, nil
+	if key.ExpiresAt != nil && !time.Now().Before(*key.ExpiresAt) {
+		return Principal{}, easel.Errorf(easel.CodeKeyExpired, "API key %s expired at %s", key.Prefix, key.ExpiresAt.Format(time.RFC3339))
+	}
+	t, err := k.meta.GetTenant(ctx, key.TenantID)
+	if err != nil {
+		return Principal{}, err
+	}
+	if t.DisabledAt != nil {
+		return Principal{}, easel.Errorf(easel.CodeTenantDisabled, "tenant %s is disabled", t.ID)
+	}
+	return Principal{TenantID: key.TenantID, KeyID: key.ID, Scopes: key.Scopes}, nil
 }
 
 // SignPath returns the signed delivery path of ops applied to assetID (ext may
@@ -237,6 +300,9 @@ func (k *Keys) SignPath(ctx context.Context, tenantID, ops, assetID, ext string)
 		return "", err
 	}
 	if len(keys) == 0 {
+		if k.disabledLoaded(tenantID) {
+			return "", tenantDisabled(tenantID)
+		}
 		return "", easel.Errorf(easel.CodeNotFound, "tenant %s has no active signing key", tenantID)
 	}
 	return transform.SignedPath(keys[0].secret, ops, assetID, ext), nil
@@ -252,6 +318,9 @@ func (k *Keys) Verify(ctx context.Context, tenantID, sig, path string) (bool, er
 
 // VerifyKey is Verify returning the ID of the key that signed path, or ""
 // when none of the tenant's active keys did.
+//
+// A disabled tenant's keys verify nothing: with its tenantID, the error
+// carries CodeTenantDisabled.
 func (k *Keys) VerifyKey(ctx context.Context, tenantID, sig, path string) (string, error) {
 	if id := k.verifyLoaded(tenantID, sig, path); id != "" {
 		return id, nil
@@ -259,13 +328,30 @@ func (k *Keys) VerifyKey(ctx context.Context, tenantID, sig, path string) (strin
 	k.mu.RLock()
 	fresh := time.Since(k.loadedAt) < time.Second
 	k.mu.RUnlock()
-	if fresh {
-		return "", nil
+	if !fresh {
+		if err := k.reload(ctx); err != nil {
+			return "", err
+		}
+		if id := k.verifyLoaded(tenantID, sig, path); id != "" {
+			return id, nil
+		}
 	}
-	if err := k.reload(ctx); err != nil {
-		return "", err
+	if tenantID != "" && k.disabledLoaded(tenantID) {
+		return "", tenantDisabled(tenantID)
 	}
-	return k.verifyLoaded(tenantID, sig, path), nil
+	return "", nil
+}
+
+// disabledLoaded reports whether the tenant was disabled when the keys
+// held in memory were read.
+func (k *Keys) disabledLoaded(tenantID string) bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.disabled[tenantID]
+}
+
+func tenantDisabled(tenantID string) error {
+	return easel.Errorf(easel.CodeTenantDisabled, "tenant %s is disabled", tenantID)
 }
 
 // Generation changes whenever the keys held in memory may have changed (a
@@ -349,7 +435,14 @@ func (k *Keys) reload(ctx context.Context) error {
 		return err
 	}
 	signing := make(map[string][]signingKey, len(tenants))
+	disabled := map[string]bool{}
 	for _, t := range tenants {
+		if t.DisabledAt != nil {
+			// Its keys verify nothing while it is disabled.
+			disabled[t.ID] = true
+			signing[t.ID] = nil
+			continue
+		}
 		sks, err := k.meta.ListSigningKeys(ctx, t.ID)
 		if err != nil {
 			return err
@@ -363,7 +456,7 @@ func (k *Keys) reload(ctx context.Context) error {
 		signing[t.ID] = active
 	}
 	k.mu.Lock()
-	k.signing, k.version, k.loadedAt = signing, version, time.Now()
+	k.signing, k.disabled, k.version, k.loadedAt = signing, disabled, version, time.Now()
 	k.generation.Add(1)
 	k.mu.Unlock()
 	return nil
@@ -372,7 +465,7 @@ func (k *Keys) reload(ctx context.Context) error {
 // invalidate forgets the keys held in memory: the next use reloads them.
 func (k *Keys) invalidate() {
 	k.mu.Lock()
-	k.signing, k.loadedAt = nil, time.Time{}
+	k.signing, k.disabled, k.loadedAt = nil, nil, time.Time{}
 	k.generation.Add(1)
 	k.mu.Unlock()
 }

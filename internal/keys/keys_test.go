@@ -168,10 +168,13 @@ func TestAuthenticate(t *testing.T) {
 		{"unknown", keys.APIKeyPrefix + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", easel.CodeUnauthenticated},
 	}
 	for _, tt := range tests {
-		tenant, err := b.keys.Authenticate(ctx, tt.secret)
+		p, err := b.keys.Authenticate(ctx, tt.secret)
 		require.Equal(t, tt.want, easel.ErrorCode(err), tt.name)
 		if tt.want == "" {
-			require.Equal(t, b.tenant, tenant)
+			require.Equal(t, b.tenant, p.TenantID)
+			require.Equal(t, k.ID, p.KeyID)
+			require.Equal(t, easel.AllScopes, p.Scopes, "a key has every scope unless told otherwise")
+			require.Nil(t, p.Token)
 		}
 	}
 	require.NoError(t, b.keys.Revoke(ctx, k.ID))

@@ -64,7 +64,8 @@ func requestHash(req Request, sum string) string {
 		Ops                   []string
 		Callback, Region      string
 		SkipAnalysis, NoCheck bool
-	}{Sum: sum, Name: req.Name, SkipAnalysis: req.SkipAnalysis, NoCheck: req.SkipVerify}
+		Flow                  string `json:",omitempty"`
+	}{Sum: sum, Name: req.Name, SkipAnalysis: req.SkipAnalysis, NoCheck: req.SkipVerify, Flow: req.Flow}
 	if req.Task != nil {
 		v.Ops, v.Callback, v.Region = req.Task.Ops, req.Task.CallbackURL, req.Task.Region
 	}

@@ -45,10 +45,10 @@ func (sp *spooled) mmap() (data []byte, unmap func(), err error) {
 }
 
 // spool streams body to a temporary file under Config.TempDir, hashing and
-// counting it, refusing a byte over the limit (too_large) and a client slower
+// counting it, refusing a byte over limit (too_large) and a client slower
 // than Config.MinRate after Config.RateGrace (request_timeout). The file is
 // removed on error; otherwise the caller closes the result.
-func (s *Uploads) spool(body io.Reader, setReadDeadline func(time.Time) error) (*spooled, error) {
+func (s *Uploads) spool(body io.Reader, setReadDeadline func(time.Time) error, limit int64) (*spooled, error) {
 	if body == nil {
 		return nil, easel.Errorf(easel.CodeInvalidArgument, "the upload has no body")
 	}
@@ -65,7 +65,7 @@ func (s *Uploads) spool(body io.Reader, setReadDeadline func(time.Time) error) (
 	}()
 	rr := &rateReader{r: body, minRate: s.cfg.MinRate, grace: s.cfg.RateGrace, setDeadline: setReadDeadline, start: time.Now()}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(rr, s.cfg.MaxUploadBytes+1))
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(rr, limit+1))
 	if setReadDeadline != nil {
 		_ = setReadDeadline(time.Time{})
 	}
@@ -81,8 +81,8 @@ func (s *Uploads) spool(body io.Reader, setReadDeadline func(time.Time) error) (
 		}
 		return nil, easel.WrapError(easel.CodeInvalidArgument, err, "could not read the upload")
 	}
-	if n > s.cfg.MaxUploadBytes {
-		return nil, easel.Errorf(easel.CodeTooLarge, "upload is larger than %d bytes", s.cfg.MaxUploadBytes)
+	if n > limit {
+		return nil, easel.Errorf(easel.CodeTooLarge, "upload is larger than %d bytes", limit)
 	}
 	sp.size, sp.sum = n, hex.EncodeToString(h.Sum(nil))
 	ok = true

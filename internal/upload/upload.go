@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -22,7 +24,9 @@ import (
 type Config struct {
 	// Rules, when set, routes an upload with no operations: the first
 	// matching rule's flow runs on it (internal/flows.Flows is the real one).
-	Rules          RuleRunner
+	Rules RuleRunner
+	// Flows, when set, runs the flow an upload names (Request.Flow).
+	Flows          FlowRunner
 	MaxUploadBytes int64
 	// MaxUploads is how many uploads are checked and stored at once; the
 	// rest wait. Bodies are streamed to TempDir before taking a slot.
@@ -108,6 +112,26 @@ type RuleRunner interface {
 	RunRules(ctx context.Context, tenantID, assetID, region, callbackURL string, wait time.Duration) (*tasks.View, error)
 }
 
+// FlowRunner runs a named flow on a new upload (Request.Flow).
+// internal/flows.Flows is the real one.
+type FlowRunner interface {
+	// CheckFlow returns CodeNotFound when there is no such flow.
+	CheckFlow(name string) error
+	RunFlow(ctx context.Context, tenantID, assetID, name, region, callbackURL string, wait time.Duration) (tasks.View, error)
+}
+
+// Constraints are what an upload token fixes about the uploads made with it.
+type Constraints struct {
+	// MaxBytes caps the upload (too_large past it); 0: Config.MaxUploadBytes.
+	MaxBytes int64
+	// Types are the formats allowed, as sniffed (unsupported_media for
+	// another); empty: any.
+	Types []string
+	// Ops and Flow replace whatever the request asked for.
+	Ops  []string
+	Flow string
+}
+
 // Request is one upload.
 type Request struct {
 	// SkipRules leaves an upload with no operations alone (?rules=false).
@@ -131,6 +155,13 @@ type Request struct {
 	// the body comes from (the zero time restores the server's), so a
 	// client that stops sending is cut at the minimum rate too.
 	SetReadDeadline func(time.Time) error
+	// Flow, when set, names a flow to run on the new asset (instead of the
+	// rules); it excludes operations.
+	Flow string
+	// Constraints, when set, are an upload token's: they apply after the
+	// body (and the multipart fields with it) has arrived, replacing the
+	// request's operations, flow, callback and opt-outs.
+	Constraints *Constraints
 	// IdempotencyKey, when set, makes the upload idempotent for the tenant
 	// (Idempotency-Key): a retry of the same request (same bytes and
 	// parameters) within Config.IdempotencyTTL returns the asset the first
@@ -163,11 +194,31 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 	if err := checkIdempotencyKey(req.IdempotencyKey); err != nil {
 		return Result{}, err
 	}
-	sp, err := s.spool(req.Body, req.SetReadDeadline)
+	limit := s.cfg.MaxUploadBytes
+	if c := req.Constraints; c != nil && c.MaxBytes > 0 && c.MaxBytes < limit {
+		limit = c.MaxBytes
+	}
+	sp, err := s.spool(req.Body, req.SetReadDeadline, limit)
 	if err != nil {
 		return Result{}, err
 	}
 	defer sp.close()
+	if c := req.Constraints; c != nil {
+		req.Task = &tasks.Request{Ops: c.Ops}
+		req.Flow = c.Flow
+		req.SkipRules, req.SkipAnalysis, req.SkipVerify = false, false, false
+	}
+	if req.Flow != "" {
+		if req.Task != nil && len(req.Task.Ops) > 0 {
+			return Result{}, easel.Errorf(easel.CodeInvalidArgument, "an upload runs ops or a flow, not both")
+		}
+		if s.cfg.Flows == nil {
+			return Result{}, easel.Errorf(easel.CodeInvalidArgument, "flow: this server runs no flows")
+		}
+		if err := s.cfg.Flows.CheckFlow(req.Flow); err != nil {
+			return Result{}, err
+		}
+	}
 	var spec *tasks.Spec
 	if req.Task != nil && len(req.Task.Ops) > 0 {
 		if s.tasks == nil {
@@ -196,6 +247,18 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 			return Result{}, err
 		}
 		res.Task = &v
+	}
+	if req.Flow != "" && !res.Replayed {
+		var region, callback string
+		if req.Task != nil {
+			region, callback = req.Task.Region, req.Task.CallbackURL
+		}
+		v, err := s.cfg.Flows.RunFlow(ctx, tenantID, res.ID, req.Flow, region, callback, req.Wait)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Task = &v
+		return res, nil
 	}
 	if spec == nil && !res.Replayed && !req.SkipRules && s.cfg.Rules != nil {
 		var region, callback string
@@ -272,6 +335,9 @@ func (s *Uploads) keep(ctx context.Context, tenantID string, req Request, sp *sp
 	}
 	if px := src.Width * src.Height; px > s.cfg.MaxPixels {
 		return easel.Asset{}, nil, false, easel.Errorf(easel.CodeTooLarge, "image has %d pixels (%dx%d); the limit is %d", px, src.Width, src.Height, s.cfg.MaxPixels)
+	}
+	if c := req.Constraints; c != nil && len(c.Types) > 0 && !slices.Contains(c.Types, string(src.Format)) {
+		return easel.Asset{}, nil, false, easel.Errorf(easel.CodeUnsupportedMedia, "a %s upload is not allowed by the upload token (it allows %s)", src.Format, strings.Join(c.Types, ", "))
 	}
 	if src.Pages > s.cfg.MaxPages {
 		return easel.Asset{}, nil, false, easel.Errorf(easel.CodeTooLarge, "image has %d frames or pages; the limit is %d", src.Pages, s.cfg.MaxPages)

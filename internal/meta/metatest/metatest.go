@@ -45,6 +45,8 @@ func Run(t *testing.T, newStore func(t *testing.T) easel.MetaStore) {
 		{"APIKeyDuplicate", testAPIKeyDuplicate},
 		{"SigningKeys", testSigningKeys},
 		{"SigningKeysVersion", testSigningKeysVersion},
+		{"TenantDisable", testTenantDisable},
+		{"APIKeyScopesAndExpiry", testAPIKeyScopesAndExpiry},
 		{"AssetCreateGet", testAssetCreateGet},
 		{"AssetMissing", testAssetMissing},
 		{"AssetDuplicate", testAssetDuplicate},

@@ -42,6 +42,7 @@ func TestMigrateFrom0001(t *testing.T) {
 		string(init),
 		"INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)",
 		fmt.Sprintf("INSERT INTO tenants (id, name, created_at) VALUES ('%s', '%s', %d)", tn.ID, tn.Name, tn.CreatedAt.UnixNano()),
+		fmt.Sprintf("INSERT INTO api_keys (id, tenant_id, name, prefix, hash, created_at) VALUES ('old-key', '%s', 'old', 'ek_old', 'ab12', %d)", tn.ID, tn.CreatedAt.UnixNano()),
 	} {
 		_, err := db.Exec(stmt)
 		require.NoError(t, err)
@@ -52,12 +53,16 @@ func TestMigrateFrom0001(t *testing.T) {
 	s, err := sqlite.Open(t.Context(), sqlite.Config{Path: path})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	require.Equal(t, []int{1, 2, 3, 4, 5, 6}, versions(t, path))
+	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7}, versions(t, path))
 
 	ctx := t.Context()
 	got, err := s.GetTenant(ctx, tn.ID)
 	require.NoError(t, err)
 	require.Equal(t, tn, got)
+	key, err := s.APIKeyByHash(ctx, []byte{0xab, 0x12})
+	require.NoError(t, err)
+	require.Equal(t, easel.AllScopes, key.Scopes, "keys made before scopes keep every scope")
+	require.Nil(t, key.ExpiresAt)
 	_, err = s.WebhookSecret(ctx, tn.ID)
 	require.True(t, easel.IsNotFound(err), "old tenants have no secret: %v", err)
 	require.NoError(t, s.SetWebhookSecret(ctx, tn.ID, []byte("k")))

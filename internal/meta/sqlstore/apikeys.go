@@ -10,7 +10,7 @@ import (
 	"github.com/easelhq/easel"
 )
 
-const apiKeyColumns = "id, tenant_id, name, prefix, hash, created_at, revoked_at"
+const apiKeyColumns = "id, tenant_id, name, prefix, hash, created_at, revoked_at, scopes, expires_at"
 
 // CreateAPIKey stores k. A key whose ID or hash exists already is refused
 // with easel.CodeInvalidArgument; a missing tenant gives easel.CodeNotFound.
@@ -32,8 +32,15 @@ func (s *Store) CreateAPIKey(ctx context.Context, k easel.APIKey) error {
 		}
 		revoked.Valid = true
 	}
-	_, err = s.write.ExecContext(ctx, "INSERT INTO api_keys ("+apiKeyColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
-		k.ID, k.TenantID, k.Name, k.Prefix, encodeBytes(k.Hash), created, revoked)
+	var expires sql.NullInt64
+	if k.ExpiresAt != nil {
+		if expires.Int64, err = toNanos(*k.ExpiresAt, "api key expires_at"); err != nil {
+			return err
+		}
+		expires.Valid = true
+	}
+	_, err = s.write.ExecContext(ctx, "INSERT INTO api_keys ("+apiKeyColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		k.ID, k.TenantID, k.Name, k.Prefix, encodeBytes(k.Hash), created, revoked, k.Scopes.Canonical().String(), expires)
 	switch {
 	case err == nil:
 		return nil
@@ -126,11 +133,17 @@ func scanAPIKey(sc scanner) (easel.APIKey, error) {
 		hash    string
 		created int64
 		revoked sql.NullInt64
+		scopes  string
+		expires sql.NullInt64
 	)
-	if err := sc.Scan(&k.ID, &k.TenantID, &k.Name, &k.Prefix, &hash, &created, &revoked); err != nil {
+	if err := sc.Scan(&k.ID, &k.TenantID, &k.Name, &k.Prefix, &hash, &created, &revoked, &scopes, &expires); err != nil {
 		return easel.APIKey{}, err
 	}
 	var err error
+	if k.Scopes, err = easel.ParseScopes(scopes); err != nil {
+		return easel.APIKey{}, fmt.Errorf("api key %s: bad stored scopes: %w", k.ID, err)
+	}
+	k.ExpiresAt = nullableTime(expires)
 	if k.Hash, err = decodeBytes(hash); err != nil {
 		return easel.APIKey{}, fmt.Errorf("api key %s: bad stored hash: %w", k.ID, err)
 	}

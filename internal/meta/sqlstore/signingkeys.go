@@ -90,11 +90,13 @@ func (s *Store) RevokeSigningKey(ctx context.Context, id string, at time.Time) e
 }
 
 // SigningKeysVersion returns the number of signing keys plus the number of
-// revoked ones. Keys are never deleted nor un-revoked, so it grows on every
-// creation and revocation.
+// revoked ones plus the tenants' changes of state (disable, enable). Keys
+// are never deleted nor un-revoked and the changes only add up, so it grows
+// on every creation, revocation, disable and enable.
 func (s *Store) SigningKeysVersion(ctx context.Context) (int64, error) {
 	var v int64
-	if err := s.read.QueryRowContext(ctx, "SELECT COUNT(*) + COUNT(revoked_at) FROM signing_keys").Scan(&v); err != nil {
+	if err := s.read.QueryRowContext(ctx,
+		"SELECT (SELECT COUNT(*) + COUNT(revoked_at) FROM signing_keys) + (SELECT CAST(COALESCE(SUM(state_changes), 0) AS BIGINT) FROM tenants)").Scan(&v); err != nil {
 		return 0, s.errorf("signing keys version: %w", err)
 	}
 	return v, nil

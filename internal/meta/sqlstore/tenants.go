@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/easelhq/easel"
 )
@@ -32,7 +33,7 @@ func (s *Store) CreateTenant(ctx context.Context, t easel.Tenant) error {
 // GetTenant returns the tenant with the given ID.
 func (s *Store) GetTenant(ctx context.Context, id string) (easel.Tenant, error) {
 	t, err := scanTenant(s.read.QueryRowContext(ctx,
-		"SELECT id, name, created_at FROM tenants WHERE id = ?", id))
+		"SELECT "+tenantColumns+" FROM tenants WHERE id = ?", id))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return easel.Tenant{}, easel.Errorf(easel.CodeNotFound, "tenant %s not found", id)
@@ -45,7 +46,7 @@ func (s *Store) GetTenant(ctx context.Context, id string) (easel.Tenant, error) 
 // ListTenants returns all tenants, oldest first (ties by ID).
 func (s *Store) ListTenants(ctx context.Context) ([]easel.Tenant, error) {
 	rows, err := s.read.QueryContext(ctx,
-		"SELECT id, name, created_at FROM tenants ORDER BY created_at, id")
+		"SELECT "+tenantColumns+" FROM tenants ORDER BY created_at, id")
 	if err != nil {
 		return nil, s.errorf("list tenants: %w", err)
 	}
@@ -64,17 +65,54 @@ func (s *Store) ListTenants(ctx context.Context) ([]easel.Tenant, error) {
 	return tenants, nil
 }
 
+// SetTenantDisabled disables the tenant at disabledAt, or enables it when
+// disabledAt is nil; a missing tenant gives easel.CodeNotFound. Disabling a
+// disabled tenant keeps the first time. Each change of state counts in
+// SigningKeysVersion.
+func (s *Store) SetTenantDisabled(ctx context.Context, id string, disabledAt *time.Time) error {
+	var at sql.NullInt64
+	if disabledAt != nil {
+		ns, err := toNanos(*disabledAt, "tenant disabled_at")
+		if err != nil {
+			return err
+		}
+		at = sql.NullInt64{Int64: ns, Valid: true}
+	}
+	return s.inTx(ctx, func(tx Conn) error {
+		var current sql.NullInt64
+		err := tx.QueryRowContext(ctx, "SELECT disabled_at FROM tenants WHERE id = ?", id).Scan(&current)
+		if errors.Is(err, sql.ErrNoRows) {
+			return easel.Errorf(easel.CodeNotFound, "tenant %s not found", id)
+		}
+		if err != nil {
+			return s.errorf("set tenant %q disabled: %w", id, err)
+		}
+		if current.Valid == at.Valid {
+			return nil // no change of state
+		}
+		if _, err := tx.ExecContext(ctx,
+			"UPDATE tenants SET disabled_at = ?, state_changes = state_changes + 1 WHERE id = ?", at, id); err != nil {
+			return s.errorf("set tenant %q disabled: %w", id, err)
+		}
+		return nil
+	})
+}
+
+const tenantColumns = "id, name, created_at, disabled_at"
+
 // scanner is a Row or Rows.
 type scanner interface{ Scan(dest ...any) error }
 
 func scanTenant(sc scanner) (easel.Tenant, error) {
 	var (
-		t       easel.Tenant
-		created int64
+		t        easel.Tenant
+		created  int64
+		disabled sql.NullInt64
 	)
-	if err := sc.Scan(&t.ID, &t.Name, &created); err != nil {
+	if err := sc.Scan(&t.ID, &t.Name, &created, &disabled); err != nil {
 		return easel.Tenant{}, err
 	}
 	t.CreatedAt = fromNanos(created)
+	t.DisabledAt = nullableTime(disabled)
 	return t, nil
 }
