@@ -80,8 +80,10 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("GET /v1/assets/{id}", s.authed(s.getAsset))
 	mux.HandleFunc("DELETE /v1/assets/{id}", s.authed(s.deleteAsset))
 	mux.HandleFunc("GET /v1/assets/{id}/similar", s.authed(s.similarAssets))
+	mux.HandleFunc("POST /v1/sign", s.authed(s.signURL))
 	if s.Tasks != nil {
 		mux.HandleFunc("POST /v1/assets/{id}/tasks", s.authed(s.createAssetTask))
+		mux.HandleFunc("GET /v1/tasks", s.authed(s.listTasks))
 		mux.HandleFunc("GET /v1/tasks/{id}", s.authed(s.getTask))
 		mux.HandleFunc("POST /v1/tasks/{id}/retry", s.authed(s.retryTask))
 		mux.HandleFunc("GET /v1/tasks/{id}/events", s.authed(s.taskEvents))
@@ -90,7 +92,11 @@ func New(cfg Config, deps Deps) http.Handler {
 		mux.HandleFunc("POST /v1/flows/{name}/run", s.authed(s.runFlow))
 		mux.HandleFunc("GET /v1/flows", s.authed(s.listFlows))
 		mux.HandleFunc("GET /v1/flows/{name}", s.authed(s.getFlow))
+		mux.HandleFunc("PUT /v1/flows/{name}", s.authed(s.putFlow))
+		mux.HandleFunc("DELETE /v1/flows/{name}", s.authed(s.deleteFlow))
 		mux.HandleFunc("POST /v1/rules/explain", s.authed(s.explainRules))
+		mux.HandleFunc("GET /v1/rules", s.authed(s.getRules))
+		mux.HandleFunc("POST /v1/rules/validate", s.authed(s.validateRules))
 	}
 	if s.Batches != nil {
 		mux.HandleFunc("POST /v1/batches", s.authed(s.createBatch))
