@@ -129,7 +129,7 @@ func invalid(f Flow, format string, args ...any) error {
 type Compiled struct {
 	Flow Flow
 	// Origin says where the definition came from.
-	Origin Origin
+	Origin  Origin
 	order   []int              // indexes into Flow.Steps, dependencies first
 	params  []processor.Values // by step index
 	outputs []Ref
