@@ -47,7 +47,7 @@ func buildBinary(t *testing.T) string {
 
 // startServer runs `easel serve` on a new data dir and a free port and
 // returns once it listens; t.Cleanup kills it.
-func startServer(t *testing.T) *server {
+func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
 	cmd := exec.Command(buildBinary(t), "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0")
 	vision, err := filepath.Abs(filepath.Join("..", "..", "third_party", "vision"))
@@ -59,6 +59,7 @@ func startServer(t *testing.T) *server {
 		}
 	}
 	cmd.Env = append(cmd.Env, "EASEL_VISION_DIR="+vision)
+	cmd.Env = append(cmd.Env, env...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	var stderr bytes.Buffer
