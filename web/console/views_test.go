@@ -43,13 +43,13 @@ func (s *server) api(t *testing.T, method, path string, body []byte, v any) {
 // asset; the stats view says what it has. No request leaves the origin and
 // the page logs no error.
 func TestConsoleViews(t *testing.T) {
-	b := newBrowser(t)
 	flowsDir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(flowsDir, "file-thumb.yaml"),
 		[]byte("name: file-thumb\nsteps:\n  - id: s\n    processor: image.render\n    params: {ops: \"w_64,f_png\"}\n"), 0o644))
 	rulesFile := filepath.Join(t.TempDir(), "rules.yaml")
 	require.NoError(t, os.WriteFile(rulesFile, []byte("- name: huge\n  when: \"width > 100000\"\n  flow: file-thumb\n"), 0o644))
 	s := startServer(t, "EASEL_FLOWS_DIR="+flowsDir, "EASEL_RULES_FILE="+rulesFile)
+	b := newBrowser(t)
 
 	// An asset, uploaded over the API.
 	data, err := os.ReadFile(testimages.Path(t, "photos/mate_Wood.jpg"))
