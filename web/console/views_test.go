@@ -120,10 +120,12 @@ func TestConsoleViews(t *testing.T) {
 	b.poll(t, "dry-run matched", `document.getElementById('explain-out').textContent.startsWith('Matched rule any-photo: flow console-thumb')`, 10*time.Second)
 	b.screenshot(t, "views-05-rules")
 
-	// Tasks: the list (GET /v1/tasks) shows a flow task reaching succeeded.
+	// Tasks: the list (GET /v1/tasks) shows a flow task, run once the
+	// view is open, reaching succeeded.
+	b.do(t, "open tasks", chromedp.Evaluate[chromedp.Void](`location.hash = '#tasks'`))
+	b.poll(t, "tasks listed", `document.getElementById('tasks-count').textContent.endsWith('task(s).')`, 10*time.Second)
 	var run struct{ Task struct{ ID string } }
 	s.api(t, "POST", "/v1/flows/console-thumb/run", []byte(fmt.Sprintf(`{"asset_id":%q}`, asset.ID)), &run)
-	b.do(t, "open tasks", chromedp.Evaluate[chromedp.Void](`location.hash = '#tasks'`))
 	b.poll(t, "flow task listed and succeeded", fmt.Sprintf(`(() => { const r = document.querySelector('#tasks li[data-task=%q] [data-state]');
 		return r && r.dataset.state === 'succeeded'; })()`, run.Task.ID), 60*time.Second)
 	require.True(t, eval[bool](t, b, `document.getElementById('tasks-count').textContent.endsWith('task(s).')`))

@@ -42,6 +42,14 @@ function entryOf(task, origin = '') {
 
 let listCursor = '';
 let listing = null;
+let pagesShown = 0;
+
+// While the tasks view shows the first page, it is listed again every 5 s
+// so that new tasks appear; the ones shown are followed live meanwhile.
+setInterval(() => {
+  const view = document.getElementById('view-tasks');
+  if (view && !view.hidden && pagesShown === 1 && !document.hidden) loadList();
+}, 5000);
 
 /** filterQuery is the list's query from the filter controls. */
 function filterQuery() {
@@ -70,8 +78,10 @@ async function loadList(more = false) {
       if (!FINAL.has(entry.task.state) && FINAL.has(t.state)) update(t);
       return entry.row;
     });
-    if (more) ul.append(...rows); else ul.replaceChildren(...rows);
+    if (more) ul.append(...rows);
+    else if (rows.length !== ul.children.length || rows.some((row, i) => ul.children[i] !== row)) ul.replaceChildren(...rows);
     listCursor = r.next_cursor || '';
+    pagesShown = more ? pagesShown + 1 : 1;
     document.getElementById('tasks-more').hidden = !listCursor;
     document.getElementById('tasks-count').textContent = `${ul.children.length} task(s)${listCursor ? ', more below' : ''}.`;
   } catch (e) {
