@@ -223,6 +223,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		NearDistance: cfg.Vision.NearDuplicateDistance,
 		NearLimit:    cfg.Vision.NearDuplicateLimit,
 		Purge:        purge.New(purge.Config{URLs: cfg.Delivery.PurgeURLs}, log).Ban,
+		Signer:       a.Keys,
 	}, meta, blobs, engine, a.Renderer, log, a.Delivery.Forget)
 	a.Tasks = tasks.New(tasks.Config{
 		Presets: presets,

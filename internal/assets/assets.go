@@ -26,6 +26,8 @@ type Config struct {
 	// Delete calls it after the asset is removed and before returning; it
 	// must bound its own time and report its failures itself.
 	Purge func(ctx context.Context, assetID string)
+	// Signer, when set, signs delivery URLs for Sign (internal/keys.Keys).
+	Signer Signer
 }
 
 // OriginalLoader reads an asset's original bytes. internal/render.Renderer is one.

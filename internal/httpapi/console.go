@@ -8,22 +8,23 @@ import (
 	"strings"
 
 	"github.com/easelhq/easel"
-	"github.com/easelhq/easel/internal/delivery"
+	"github.com/easelhq/easel/internal/assets"
 	"github.com/easelhq/easel/internal/tasks"
 )
 
 // maxYAMLBody bounds a flow or rules document sent to the API.
 const maxYAMLBody = 1 << 20
 
-// signURL handles POST /v1/sign {"asset_id","ops"} or {"path"}: the signed
-// delivery path, with the tenant's newest signing key.
+// signURL handles POST /v1/sign {"asset_id","ops","ext"}: the signed
+// delivery path (assets.Sign, the implementation main has as
+// httpapi.(*server).sign; at the merge, keep that one).
 func (s *server) signURL(w http.ResponseWriter, r *http.Request) {
-	var req delivery.SignRequest
+	var req assets.SignRequest
 	if err := decodeJSON(r, &req); err != nil {
 		writeError(w, r, s.Log, err)
 		return
 	}
-	res, err := s.Delivery.Sign(r.Context(), tenantOf(r), req)
+	res, err := s.Assets.Sign(r.Context(), tenantOf(r), req)
 	if err != nil {
 		writeError(w, r, s.Log, err)
 		return
