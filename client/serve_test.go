@@ -1,16 +1,9 @@
 package client_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,35 +12,11 @@ import (
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/client"
 	"github.com/easelhq/easel/internal/testimages"
+	"github.com/easelhq/easel/internal/testserve"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// easelBinary builds cmd/easel once per test run.
-func easelBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "easel-sdk-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "easel")
-		out, err := exec.Command("go", "build", "-o", binPath, "../cmd/easel").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	require.NoError(t, buildErr)
-	return binPath
-}
-
-// startEasel runs `easel serve` on a temporary data dir and a free port and
-// returns its base URL and the API key it printed.
+// startEasel runs `easel serve` (internal/testserve) and returns its base
+// URL and the API key it printed.
 func startEasel(t *testing.T) (base, key string) {
 	t.Helper()
 	return startEaselIn(t, t.TempDir())
@@ -59,44 +28,8 @@ func startEaselIn(t *testing.T, data string) (base, key string) {
 	if testing.Short() {
 		t.Skip("starts a real easel serve")
 	}
-	vision, err := filepath.Abs(filepath.Join("..", "third_party", "vision"))
-	require.NoError(t, err)
-	cmd := exec.Command(easelBinary(t), "serve", "--data", data, "--addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "EASEL_VISION_DIR="+vision)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("server stderr:\n%s", stderr.String())
-		}
-	})
-	found := make(chan [2]string, 1)
-	go func() {
-		var k string
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			if strings.HasPrefix(line, "ek_") {
-				k = line
-			}
-			if rest, ok := strings.CutPrefix(line, "easel listening on "); ok {
-				found <- [2]string{strings.Fields(rest)[0], k}
-			}
-		}
-	}()
-	select {
-	case f := <-found:
-		require.NotEmpty(t, f[1], "serve prints the API key on first start")
-		return f[0], f[1]
-	case <-time.After(60 * time.Second):
-		t.Fatalf("easel serve did not start: %s", stderr.String())
-	}
-	return "", ""
+	s := testserve.Start(t, testserve.Options{Data: data})
+	return s.Base, s.APIKey
 }
 
 func TestAgainstEaselServe(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/easelhq/easel/client"
 	"github.com/easelhq/easel/internal/testimages"
+	"github.com/easelhq/easel/internal/testserve"
 )
 
 // TestUploadTokensAgainstEaselServe: upload tokens made by the SDK upload
@@ -29,7 +30,7 @@ func TestUploadTokensAgainstEaselServe(t *testing.T) {
 		t.Helper()
 		// Flags come before the positional arguments: --data goes after the subcommand.
 		full := append([]string{args[0], args[1], "--data", data}, args[2:]...)
-		out, err := exec.Command(easelBinary(t), full...).Output()
+		out, err := exec.Command(testserve.Binary(t), full...).Output()
 		require.NoError(t, err, "easel %v", args)
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		return lines[len(lines)-1]

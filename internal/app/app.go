@@ -243,6 +243,9 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	}
 	a.Live = a.flow.live
 	a.Flows = flows.New(a.Live, a.Tasks, meta)
+	if _, err := a.Flows.Refresh(ctx); err != nil { // flows defined over the API; Run keeps them current
+		log.Warn("flows defined over the API not loaded yet", "err", err)
+	}
 	var rules upload.RuleRunner
 	if a.Flows != nil {
 		rules = a.Flows
@@ -353,6 +356,7 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	run("keys", func() error { return a.Keys.Run(ctx, a.Log) })
+	run("api flows", func() error { a.Flows.Sync(ctx, apiFlowsPoll, a.Log); return nil })
 	if err := a.Live.Start(ctx); err != nil {
 		return fmt.Errorf("workflows: %w", err)
 	}

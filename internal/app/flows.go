@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/config"
@@ -19,6 +20,10 @@ import (
 	"github.com/easelhq/easel/internal/worker"
 	"github.com/easelhq/easel/transform"
 )
+
+// apiFlowsPoll is how often every node checks for flows defined or deleted
+// over the API on another node (one small query).
+const apiFlowsPoll = 2 * time.Second
 
 // flowParts are the workflow parts of an App: the sandbox of external
 // processors, and the processors, flows and rules loaded from the

@@ -16,6 +16,17 @@ import (
 type Catalog struct {
 	mu    sync.RWMutex
 	flows map[string]map[int]*Compiled
+	// miss, when set, is called when Get finds nothing; when it reports
+	// that it loaded something new, Get looks again (a flow defined over
+	// the API on another node a moment ago).
+	miss func() bool
+}
+
+// OnMiss sets what Get calls when it finds nothing (Live sets it).
+func (c *Catalog) OnMiss(f func() bool) {
+	c.mu.Lock()
+	c.miss = f
+	c.mu.Unlock()
 }
 
 // NewCatalog returns a catalog of the flows; a name and version may come
@@ -49,6 +60,20 @@ func (c *Catalog) Replace(flows []*Compiled) error {
 // Get returns the flow of the name at version, or at its latest version
 // when version is 0. A missing flow is not_found.
 func (c *Catalog) Get(name string, version int) (*Compiled, error) {
+	f, err := c.get(name, version)
+	if err == nil {
+		return f, nil
+	}
+	c.mu.RLock()
+	miss := c.miss
+	c.mu.RUnlock()
+	if miss != nil && miss() {
+		return c.get(name, version)
+	}
+	return nil, err
+}
+
+func (c *Catalog) get(name string, version int) (*Compiled, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	vs := c.flows[name]
@@ -107,6 +132,7 @@ func LoadDir(dir string, reg *processor.Registry) ([]*Compiled, error) {
 		if err != nil {
 			return nil, fmt.Errorf("flow: %s: %w", e.Name(), err)
 		}
+		f.Origin = Origin{Source: SourceFile, File: e.Name(), YAML: string(data)}
 		out = append(out, f)
 	}
 	return out, nil

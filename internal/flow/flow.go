@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -67,16 +68,55 @@ func Parse(data []byte, reg *processor.Registry) (*Compiled, error) {
 	if len(data) > maxFlowBytes {
 		return nil, easel.Errorf(easel.CodeTooLarge, "flow definition larger than %d bytes", maxFlowBytes)
 	}
+	f, err := decode(data)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Compile(f, reg)
+	return c, withLine(data, err)
+}
+
+// decode reads a flow definition; unknown keys are errors.
+func decode(data []byte) (Flow, error) {
 	var f Flow
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, easel.Errorf(easel.CodeInvalidArgument, "empty flow definition")
+			return f, easel.Errorf(easel.CodeInvalidArgument, "empty flow definition")
 		}
-		return nil, easel.Errorf(easel.CodeInvalidArgument, "flow definition: %v", err)
+		return f, easel.Errorf(easel.CodeInvalidArgument, "flow definition: %v", err)
 	}
-	return Compile(f, reg)
+	return f, nil
+}
+
+// ParseDefinition reads a flow sent over the API for the name in its URL,
+// with the validation of Parse (processors exist, parameters valid, inputs
+// acyclic; errors name the line). Its name may be left out; its version,
+// when given, is returned as requested (0 when absent): the store assigns
+// versions. version, when not 0, is the version the flow is compiled as.
+func ParseDefinition(data []byte, reg *processor.Registry, name string, version int) (c *Compiled, requested int, err error) {
+	if len(data) > maxFlowBytes {
+		return nil, 0, easel.Errorf(easel.CodeTooLarge, "flow definition larger than %d bytes", maxFlowBytes)
+	}
+	f, err := decode(data)
+	if err != nil {
+		return nil, 0, err
+	}
+	if f.Name == "" {
+		f.Name = name
+	} else if f.Name != name {
+		return nil, 0, withLine(data, easel.Errorf(easel.CodeInvalidArgument, "flow name %q is not %q, the name in the URL", f.Name, name))
+	}
+	requested = f.Version
+	if version != 0 {
+		f.Version = version
+	}
+	c, err = Compile(f, reg)
+	if err != nil {
+		return nil, requested, withLine(data, err)
+	}
+	return c, requested, nil
 }
 
 // invalid returns an invalid_argument error about the flow.
@@ -87,11 +127,28 @@ func invalid(f Flow, format string, args ...any) error {
 // Compiled is a validated flow: steps in the order they run, parameters
 // validated.
 type Compiled struct {
-	Flow    Flow
+	Flow Flow
+	// Origin says where the definition came from.
+	Origin  Origin
 	order   []int              // indexes into Flow.Steps, dependencies first
 	params  []processor.Values // by step index
 	outputs []Ref
 }
+
+// Origin is where a flow was defined: a file of flows.dir, or the API.
+type Origin struct {
+	Source    string    `json:"source"`         // "file" or "api"
+	File      string    `json:"file,omitempty"` // the file's name in flows.dir
+	YAML      string    `json:"yaml"`           // the definition as written
+	CreatedBy string    `json:"created_by,omitempty"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+}
+
+// Sources of flows.
+const (
+	SourceFile = "file"
+	SourceAPI  = "api"
+)
 
 // Compile validates f against the registry.
 func Compile(f Flow, reg *processor.Registry) (*Compiled, error) {

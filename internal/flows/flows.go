@@ -6,8 +6,11 @@
 package flows
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/easelhq/easel"
@@ -36,13 +39,32 @@ type Flows struct {
 	live  *flow.Live
 	tasks Submitter
 	store Store
+	defs  easel.FlowStore // nil: no flows over the API
+
+	syncMu  sync.Mutex // one Refresh at a time
+	version int64      // of the definitions in live
+	loaded  bool
+	now     func() time.Time
 }
 
 var _ Submitter = (*tasks.Tasks)(nil)
 
-// New returns the use case over live's flows, processors and rules.
+// New returns the use case over live's flows, processors and rules. When
+// store is also an easel.FlowStore, flows may be defined over the API:
+// they are kept there and loaded into live by Refresh (and Sync on every
+// node), and a flow the catalog misses triggers a Refresh.
 func New(live *flow.Live, t Submitter, store Store) *Flows {
-	return &Flows{live: live, tasks: t, store: store}
+	f := &Flows{live: live, tasks: t, store: store, now: time.Now}
+	f.defs, _ = store.(easel.FlowStore)
+	if f.defs != nil {
+		live.Catalog.OnMiss(func() bool {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			changed, _ := f.Refresh(ctx)
+			return changed
+		})
+	}
+	return f
 }
 
 // RunRequest asks for a flow run.
@@ -78,28 +100,177 @@ func (f *Flows) Run(ctx context.Context, tenantID, name string, req RunRequest, 
 
 // Summary is a flow as listed.
 type Summary struct {
-	Name        string `json:"name"`
-	Version     int    `json:"version"`
-	Description string `json:"description,omitempty"`
-	Steps       int    `json:"steps"`
+	Name        string    `json:"name"`
+	Version     int       `json:"version"`
+	Description string    `json:"description,omitempty"`
+	Steps       int       `json:"steps"`
+	Source      string    `json:"source"`         // file or api
+	File        string    `json:"file,omitempty"` // source file: its name in flows.dir
+	CreatedAt   time.Time `json:"created_at,omitzero"`
 }
 
 // List returns every flow version, by name then version.
 func (f *Flows) List() []Summary {
 	out := []Summary{}
 	for _, c := range f.live.Catalog.List() {
-		out = append(out, Summary{Name: c.Name(), Version: c.Version(), Description: c.Flow.Description, Steps: len(c.Flow.Steps)})
+		out = append(out, Summary{Name: c.Name(), Version: c.Version(), Description: c.Flow.Description, Steps: len(c.Flow.Steps),
+			Source: c.Origin.Source, File: c.Origin.File, CreatedAt: c.Origin.CreatedAt})
 	}
 	return out
 }
 
+// Definition is one flow version: as written (YAML) and as parsed.
+type Definition struct {
+	flow.Flow
+	Order  []string    `json:"order"` // the steps in the order they run
+	Origin flow.Origin `json:"origin"`
+}
+
 // Get returns the definition of a flow (version 0: the newest).
-func (f *Flows) Get(name string, version int) (flow.Flow, error) {
+func (f *Flows) Get(name string, version int) (Definition, error) {
 	c, err := f.live.Catalog.Get(name, version)
 	if err != nil {
-		return flow.Flow{}, err
+		return Definition{}, err
 	}
-	return c.Flow, nil
+	return Definition{Flow: c.Flow, Order: c.StepIDs(), Origin: c.Origin}, nil
+}
+
+// Put stores the YAML as the next version of the flow defined over the
+// API, once it validates as a file's flow would (processors exist,
+// parameters valid, inputs acyclic; errors name the line), and loads it at
+// once on this node (Sync loads it on the others). A name a file of
+// flows.dir defines is refused: the file owns it.
+func (f *Flows) Put(ctx context.Context, tenantID, name string, yaml []byte) (Definition, error) {
+	if f.defs == nil {
+		return Definition{}, easel.Errorf(easel.CodeInvalidArgument, "this server keeps no flows over the API")
+	}
+	if f.live.FileFlow(name) {
+		return Definition{}, easel.Errorf(easel.CodeInvalidArgument, "flow %s is defined by a file of flows.dir: edit the file", name)
+	}
+	if len(bytes.TrimSpace(yaml)) == 0 {
+		return Definition{}, easel.Errorf(easel.CodeInvalidArgument, "empty flow definition: send the flow's YAML")
+	}
+	_, requested, err := flow.ParseDefinition(yaml, f.live.Registry, name, 0)
+	if err != nil {
+		return Definition{}, err
+	}
+	d, err := f.defs.PutFlow(ctx, easel.FlowDefinition{Name: name, Version: requested, YAML: string(yaml), CreatedBy: tenantID, CreatedAt: f.now()})
+	if err != nil {
+		return Definition{}, err
+	}
+	if _, err := f.Refresh(ctx); err != nil {
+		return Definition{}, err
+	}
+	return f.Get(name, d.Version)
+}
+
+// Delete deletes every version of a flow defined over the API. Tasks that
+// ran it keep their record; a retry of one fails (the flow is gone). A
+// flow a rule picks cannot be deleted, nor a file's flow.
+func (f *Flows) Delete(ctx context.Context, name string) error {
+	if f.defs == nil {
+		return easel.Errorf(easel.CodeNotFound, "no flow %q defined over the API", name)
+	}
+	if f.live.FileFlow(name) {
+		return easel.Errorf(easel.CodeInvalidArgument, "flow %s is defined by a file of flows.dir: remove the file", name)
+	}
+	if rule, ok := f.live.Rules().UsesFlow(name); ok {
+		return easel.Errorf(easel.CodeInvalidArgument, "rule %s picks flow %s: change the rules first", rule, name)
+	}
+	if err := f.defs.DeleteFlow(ctx, name, f.now()); err != nil {
+		return err
+	}
+	_, err := f.Refresh(ctx)
+	return err
+}
+
+// Refresh loads the flows defined over the API into the live catalog when
+// the store's version of them changed since the last load; it reports
+// whether it loaded.
+func (f *Flows) Refresh(ctx context.Context) (bool, error) {
+	if f.defs == nil {
+		return false, nil
+	}
+	f.syncMu.Lock()
+	defer f.syncMu.Unlock()
+	v, err := f.defs.FlowsVersion(ctx)
+	if err != nil {
+		return false, err
+	}
+	if f.loaded && v == f.version {
+		return false, nil
+	}
+	defs, err := f.defs.ListFlowDefinitions(ctx)
+	if err != nil {
+		return false, err
+	}
+	f.live.SetAPIFlows(defs)
+	f.version, f.loaded = v, true
+	return true, nil
+}
+
+// Sync keeps the flows defined over the API current until ctx is done,
+// checking the store's version every interval (one small query), as the
+// signing keys are. log may be nil.
+func (f *Flows) Sync(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	if f.defs == nil {
+		return
+	}
+	if interval <= 0 {
+		interval = 2 * time.Second
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		if _, err := f.Refresh(ctx); err != nil && ctx.Err() == nil && log != nil {
+			log.Warn("flows defined over the API not refreshed; keeping those loaded", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// RulesView is the rules in use: the file's content as loaded, parsed.
+type RulesView struct {
+	File   string       `json:"file"` // rules.file; "" when there is none
+	YAML   string       `json:"yaml"`
+	Rules  []rules.Rule `json:"rules"`
+	Status watch.Status `json:"status"`
+}
+
+// Rules returns the rules in use and the state of the files (Status.Error:
+// why the files as they are now did not load).
+func (f *Flows) Rules() RulesView {
+	path, content := f.live.RulesFile()
+	return RulesView{File: path, YAML: content, Rules: f.live.Rules().Rules(), Status: f.live.Status()}
+}
+
+// ValidateRules checks a rules file's content as a reload would, without
+// applying it: the parsed rules, or an invalid_argument error naming the
+// line.
+func (f *Flows) ValidateRules(data []byte) ([]rules.Rule, error) {
+	set, err := f.live.ParseRules(data)
+	if err != nil {
+		return nil, err
+	}
+	return set.Rules(), nil
+}
+
+// ExplainDraft is Explain with the rules of draft (a rules file's
+// content, validated first) instead of those in use: a dry run.
+func (f *Flows) ExplainDraft(ctx context.Context, tenantID, assetID string, draft []byte) (rules.Explanation, error) {
+	set, err := f.live.ParseRules(draft)
+	if err != nil {
+		return rules.Explanation{}, err
+	}
+	a, err := f.asset(ctx, tenantID, assetID)
+	if err != nil {
+		return rules.Explanation{}, err
+	}
+	return set.Explain(rules.FactsOf(a, "", nil, 0)), nil
 }
 
 // Explain says which rule the tenant's asset matches and why.
@@ -144,6 +315,10 @@ func (f *Flows) asset(ctx context.Context, tenantID, assetID string) (easel.Asse
 // Status is the state of the loaded files: Error says why the last reload
 // failed, when it did (the last good version stays in use).
 func (f *Flows) Status() watch.Status { return f.live.Status() }
+
+// APIErrors says, by "name@version", why flows defined over the API are
+// not in use (a file defines the name; a processor they use is gone).
+func (f *Flows) APIErrors() map[string]string { return f.live.APIErrors() }
 
 // RunRules runs the flow the rules pick for a new upload (with the rule's
 // parameters); nil when no rule matches.

@@ -3,11 +3,13 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/flow/rules"
 	"github.com/easelhq/easel/internal/flows"
 	"github.com/easelhq/easel/internal/tasks"
 )
@@ -37,7 +39,7 @@ func (s *server) runFlow(w http.ResponseWriter, r *http.Request) {
 // listFlows handles GET /v1/flows: every flow version, and the state of
 // the files they were loaded from.
 func (s *server) listFlows(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"flows": s.Flows.List(), "status": s.Flows.Status()})
+	writeJSON(w, http.StatusOK, map[string]any{"flows": s.Flows.List(), "status": s.Flows.Status(), "api_errors": s.Flows.APIErrors()})
 }
 
 // getFlow handles GET /v1/flows/{name}?version=: a flow's definition.
@@ -56,6 +58,12 @@ func (s *server) getFlow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, err)
 		return
 	}
+	if wantsYAML(r) {
+		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = io.WriteString(w, f.Origin.YAML)
+		return
+	}
 	writeJSON(w, http.StatusOK, f)
 }
 
@@ -63,6 +71,9 @@ func (s *server) getFlow(w http.ResponseWriter, r *http.Request) {
 func (s *server) explainRules(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		AssetID string `json:"asset_id"`
+		// Rules, when set, is a rules file's content to explain instead
+		// of the rules in use: a dry run of a draft.
+		Rules *string `json:"rules,omitempty"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
 		writeError(w, r, s.Log, err)
@@ -72,7 +83,13 @@ func (s *server) explainRules(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, easel.Errorf(easel.CodeInvalidArgument, "asset_id is required"))
 		return
 	}
-	ex, err := s.Flows.Explain(r.Context(), tenantOf(r), req.AssetID)
+	var ex rules.Explanation
+	var err error
+	if req.Rules != nil {
+		ex, err = s.Flows.ExplainDraft(r.Context(), tenantOf(r), req.AssetID, []byte(*req.Rules))
+	} else {
+		ex, err = s.Flows.Explain(r.Context(), tenantOf(r), req.AssetID)
+	}
 	if err != nil {
 		writeError(w, r, s.Log, err)
 		return

@@ -90,6 +90,7 @@ func New(cfg Config, deps Deps) http.Handler {
 	}
 	if s.Tasks != nil {
 		mux.HandleFunc("POST /v1/assets/{id}/tasks", s.authed(easel.ScopeUpload, keyOnly, s.createAssetTask))
+		mux.HandleFunc("GET /v1/tasks", s.authed(easel.ScopeRead, keyOnly, s.listTasks))
 		mux.HandleFunc("GET /v1/tasks/{id}", s.authed(easel.ScopeRead, keyOnly, s.getTask))
 		mux.HandleFunc("POST /v1/tasks/{id}/retry", s.authed(easel.ScopeUpload, keyOnly, s.retryTask))
 		mux.HandleFunc("GET /v1/tasks/{id}/events", s.authed(easel.ScopeRead, keyOnly, s.taskEvents))
@@ -98,7 +99,11 @@ func New(cfg Config, deps Deps) http.Handler {
 		mux.HandleFunc("POST /v1/flows/{name}/run", s.authed(easel.ScopeUpload, keyOnly, s.runFlow))
 		mux.HandleFunc("GET /v1/flows", s.authed(easel.ScopeRead, keyOnly, s.listFlows))
 		mux.HandleFunc("GET /v1/flows/{name}", s.authed(easel.ScopeRead, keyOnly, s.getFlow))
+		mux.HandleFunc("PUT /v1/flows/{name}", s.authed(easel.ScopeAdmin, keyOnly, s.putFlow))
+		mux.HandleFunc("DELETE /v1/flows/{name}", s.authed(easel.ScopeAdmin, keyOnly, s.deleteFlow))
 		mux.HandleFunc("POST /v1/rules/explain", s.authed(easel.ScopeRead, keyOnly, s.explainRules))
+		mux.HandleFunc("GET /v1/rules", s.authed(easel.ScopeRead, keyOnly, s.getRules))
+		mux.HandleFunc("POST /v1/rules/validate", s.authed(easel.ScopeRead, keyOnly, s.validateRules))
 	}
 	if s.Batches != nil {
 		mux.HandleFunc("POST /v1/batches", s.authed(easel.ScopeUpload, keyOnly, s.createBatch))

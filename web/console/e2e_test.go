@@ -36,8 +36,8 @@ const measureFirstLoad = `(() => {
 // follow their tasks to succeeded, build a URL and load its preview; the
 // page stays on its origin, logs no errors and fits a 360 px screen.
 func TestConsoleInBrowser(t *testing.T) {
+	s := startServer(t) // first: building easel may take minutes on a busy machine, the browser's clock is 4 min
 	b := newBrowser(t)
-	s := startServer(t)
 	files := []string{
 		testimages.Path(t, "faces/thumbor_Katherine_Maher_800px.jpg"),
 		testimages.Path(t, "photos/mate_Wood.jpg"),

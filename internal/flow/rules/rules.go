@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -87,7 +88,67 @@ func Parse(data []byte, flowExists func(name string) error) (*Set, error) {
 	if err := dec.Decode(&rs); err != nil && !errors.Is(err, io.EOF) {
 		return nil, easel.Errorf(easel.CodeInvalidArgument, "rules: %v", err)
 	}
-	return Compile(rs, flowExists)
+	set, err := Compile(rs, flowExists)
+	return set, withLine(data, rs, err)
+}
+
+// withLine prefixes Compile's error about a rule with "line N: ", the line
+// of that rule (or of its when or flow) in data.
+func withLine(data []byte, rs []Rule, err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := easel.ErrorMessage(err)
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.SequenceNode {
+		return err
+	}
+	items := doc.Content[0].Content
+	for i, r := range rs {
+		if i >= len(items) {
+			break
+		}
+		var field string
+		switch {
+		case r.Name != "" && strings.HasPrefix(msg, "rule "+r.Name+": "):
+			field = strings.TrimPrefix(msg, "rule "+r.Name+": ")
+		case strings.HasPrefix(msg, fmt.Sprintf("rule %d: ", i+1)):
+		default:
+			continue
+		}
+		line := items[i].Line
+		for _, key := range []string{"when", "flow"} {
+			if strings.HasPrefix(field, key) {
+				n := items[i]
+				for j := 0; j+1 < len(n.Content); j += 2 {
+					if n.Content[j].Value == key {
+						line = n.Content[j].Line
+					}
+				}
+			}
+		}
+		return easel.Errorf(easel.ErrorCode(err), "line %d: %s", line, msg)
+	}
+	return err
+}
+
+// Rules returns the rules, in order.
+func (s *Set) Rules() []Rule {
+	out := make([]Rule, len(s.rules))
+	for i, r := range s.rules {
+		out[i] = r.Rule
+	}
+	return out
+}
+
+// UsesFlow reports whether a rule picks the flow.
+func (s *Set) UsesFlow(name string) (rule string, ok bool) {
+	for _, r := range s.rules {
+		if r.Flow == name {
+			return r.Name, true
+		}
+	}
+	return "", false
 }
 
 // Compile compiles rules in order.

@@ -37,4 +37,7 @@ func TestConformance(t *testing.T) {
 	t.Run("Events", func(t *testing.T) {
 		metatest.RunEvents(t, func(t *testing.T) metatest.EventStore { return open(t, srv) })
 	})
+	t.Run("Console", func(t *testing.T) {
+		metatest.RunConsole(t, func(t *testing.T) metatest.ConsoleStore { return open(t, srv) })
+	})
 }

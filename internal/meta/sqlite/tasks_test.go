@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,7 +55,7 @@ func TestMigrateFrom0001(t *testing.T) {
 	s, err := sqlite.Open(t.Context(), sqlite.Config{Path: path})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7}, versions(t, path))
+	require.Equal(t, migrationFiles(t), versions(t, path), "every migration file applied")
 
 	ctx := t.Context()
 	got, err := s.GetTenant(ctx, tn.ID)
@@ -72,6 +74,25 @@ func TestMigrateFrom0001(t *testing.T) {
 	gotTask, err := s.GetTask(ctx, tk.ID)
 	require.NoError(t, err)
 	require.Equal(t, tk, gotTask)
+}
+
+// migrationFiles are the versions of the shared and SQLite migration files.
+func migrationFiles(t *testing.T) []int {
+	t.Helper()
+	var vs []int
+	for _, glob := range []string{"../sqlstore/migrations/*.sql", "migrations/*.sql"} {
+		names, err := filepath.Glob(glob)
+		require.NoError(t, err)
+		for _, n := range names {
+			num, _, _ := strings.Cut(filepath.Base(n), "_")
+			v, err := strconv.Atoi(num)
+			require.NoError(t, err, n)
+			vs = append(vs, v)
+		}
+	}
+	slices.Sort(vs)
+	require.Contains(t, vs, 6)
+	return vs
 }
 
 func versions(t *testing.T, path string) []int {
@@ -189,4 +210,12 @@ func openB(b *testing.B) (*sqlite.Store, string) {
 	}
 	b.Cleanup(func() { s.Close() })
 	return s, path
+}
+
+func TestConsoleConformance(t *testing.T) {
+	t.Parallel()
+	metatest.RunConsole(t, func(t *testing.T) metatest.ConsoleStore {
+		s, _ := open(t)
+		return s
+	})
 }

@@ -1,7 +1,7 @@
 // main.js: sign-in, navigation between views, and wiring.
 import { api, forget, say, session } from './api.js';
 import { addAsset, initAssets, loadAssets } from './assets.js';
-import { initTasks, onTaskUpdate } from './tasks.js';
+import { initTasks, onTaskUpdate, showTasks } from './tasks.js';
 import { initURLBuilder, showURLBuilder } from './urlbuilder.js';
 import { initFlows, showFlows } from './flows.js';
 import { initStats, showStats } from './stats.js';
@@ -9,7 +9,7 @@ import { cached, rememberTask } from './signed.js';
 import { THUMB, initUpload } from './upload.js';
 
 const $ = (id) => document.getElementById(id);
-const VIEWS = { assets: null, upload: null, tasks: null, url: showURLBuilder, flows: showFlows, stats: showStats };
+const VIEWS = { assets: null, upload: null, tasks: showTasks, url: showURLBuilder, flows: showFlows, stats: showStats };
 let loaded = false;
 
 function show(name, params, focus) {

@@ -25,12 +25,75 @@ function update(task) {
 /** track adds a task to the view and follows it until it is final. */
 export function track(task, origin = '') {
   if (!task?.id || tasks.has(task.id)) return;
-  const entry = { task, origin, row: el('li', { 'data-task': task.id }) };
-  tasks.set(task.id, entry);
+  const entry = entryOf(task, origin);
   document.getElementById('tasks')?.prepend(entry.row);
+}
+
+// entryOf returns the task's entry, made (and followed until final) if new.
+function entryOf(task, origin = '') {
+  let entry = tasks.get(task.id);
+  if (entry) return entry;
+  entry = { task, origin, row: el('li', { 'data-task': task.id }) };
+  tasks.set(task.id, entry);
   render(entry);
   if (!FINAL.has(task.state)) follow(task.id).catch((e) => say(`task ${task.id}: ${e.message}`));
+  return entry;
 }
+
+let listCursor = '';
+let listing = null;
+let pagesShown = 0;
+
+// While the tasks view shows the first page, it is listed again every 5 s
+// so that new tasks appear; the ones shown are followed live meanwhile.
+setInterval(() => {
+  const view = document.getElementById('view-tasks');
+  if (view && !view.hidden && pagesShown === 1 && !document.hidden) loadList();
+}, 5000);
+
+/** filterQuery is the list's query from the filter controls. */
+function filterQuery() {
+  const q = new URLSearchParams();
+  const state = document.getElementById('t-state').value;
+  const kind = document.getElementById('t-kind').value.trim();
+  if (state) q.set('state', state);
+  if (kind) q.set(/^(render|analyze|levels|flow)$/.test(kind) ? 'kind' : 'flow', kind);
+  return q;
+}
+
+// loadList shows the tenant's tasks, newest first (GET /v1/tasks); more
+// appends the next page.
+async function loadList(more = false) {
+  const q = filterQuery();
+  q.set('limit', '50');
+  if (more && listCursor) q.set('cursor', listCursor);
+  listing?.abort();
+  const ctl = new AbortController();
+  listing = ctl;
+  try {
+    const r = await api(`/v1/tasks?${q}`, { signal: ctl.signal });
+    const ul = document.getElementById('tasks');
+    const rows = (r.items || []).map((t) => {
+      const entry = entryOf(t, '');
+      if (!FINAL.has(entry.task.state) && FINAL.has(t.state)) update(t);
+      return entry.row;
+    });
+    if (more) ul.append(...rows);
+    else if (rows.length !== ul.children.length || rows.some((row, i) => ul.children[i] !== row)) ul.replaceChildren(...rows);
+    listCursor = r.next_cursor || '';
+    pagesShown = more ? pagesShown + 1 : 1;
+    document.getElementById('tasks-more').hidden = !listCursor;
+    document.getElementById('tasks-count').textContent = `${ul.children.length} task(s)${listCursor ? ', more below' : ''}.`;
+  } catch (e) {
+    if (ctl.signal.aborted) return;
+    document.getElementById('tasks-count').textContent = missingRoute(e)
+      ? 'This server cannot list tasks (GET /v1/tasks): tasks of this session and followed IDs only.'
+      : `${e.code}: ${e.message}`;
+  }
+}
+
+/** showTasks lists the tasks when the view opens. */
+export function showTasks() { loadList(); }
 
 /** waitFinal resolves with the task once it is final. */
 export function waitFinal(id, signal) {
@@ -89,7 +152,7 @@ async function followEvents(id) {
       const t = msg.task || (msg.data && msg.data.id ? msg.data : msg);
       if (t.id === id && t.state) update(t);
       else update(await api(`/v1/tasks/${encodeURIComponent(id)}`));
-      if (FINAL.has(tasks.get(id).task.state)) { reader.cancel(); return; }
+      if (FINAL.has(tasks.get(id)?.task.state)) { reader.cancel(); return; }
     }
   }
   const t = await api(`/v1/tasks/${encodeURIComponent(id)}`);
@@ -174,6 +237,9 @@ export async function submitBatch(items) {
 
 /** initTasks wires the tasks view. */
 export function initTasks() {
+  document.getElementById('tasks-filter').addEventListener('submit', (ev) => { ev.preventDefault(); loadList(); });
+  document.getElementById('t-state').addEventListener('change', () => loadList());
+  document.getElementById('tasks-more').addEventListener('click', () => loadList(true));
   document.getElementById('follow-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const id = document.getElementById('follow-id').value.trim();

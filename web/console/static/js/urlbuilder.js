@@ -13,6 +13,7 @@ export function buildOps(v) {
   if (v.c) ops.push(`c_${v.c}`);
   if (v.g) ops.push(`g_${v.g}`);
   ops.push(...v.effects);
+  if (v.extra) ops.push(...v.extra.split(',').map((o) => o.trim()).filter(Boolean));
   if (v.f) ops.push(`f_${v.f}`);
   if (v.q && v.f !== 'png' && v.f !== 'gif') ops.push(`q_${v.q}`);
   return ops.join(',');
@@ -21,7 +22,7 @@ export function buildOps(v) {
 function values() {
   return {
     w: $('u-w').value.trim(), h: $('u-h').value.trim(), c: $('u-c').value, g: $('u-g').value,
-    f: $('u-f').value, q: $('u-q').value,
+    f: $('u-f').value, q: $('u-q').value, extra: $('u-extra').value,
     effects: [...document.querySelectorAll('#url-form input[name=effect]:checked')].map((i) => i.value),
   };
 }
