@@ -142,7 +142,7 @@ type RetentionStore interface {
 	// created before before, oldest first.
 	ExpiredVariants(ctx context.Context, tenantID string, before time.Time, limit int) ([]StoredVariant, error)
 	// BeginRetention journals items as pending. An item with the same
-	// Kind, AssetID and Key already journalled is left as it is.
+	// Kind, AssetID and Key already pending is left as it is.
 	BeginRetention(ctx context.Context, items []RetentionItem) error
 	// PendingRetention returns up to limit journalled items not done yet,
 	// oldest first.

@@ -52,6 +52,20 @@ type Config struct {
 	CheckBytes int64
 	// IdempotencyTTL is how long an idempotency key is remembered.
 	IdempotencyTTL time.Duration
+	// Quota, when set, admits uploads by tenant: uploads per minute before
+	// the body is read, stored bytes once its size is known
+	// (internal/quota.Quotas).
+	Quota Quota
+}
+
+// Quota admits uploads by tenant. Its errors (easel.CodeRateLimited,
+// easel.CodeQuotaExceeded) carry an easel.RetryAfter cause.
+type Quota interface {
+	// AdmitUpload admits one upload; done must be called once, with the
+	// asset stored (nil when none was).
+	AdmitUpload(ctx context.Context, tenantID string) (done func(a *easel.Asset), err error)
+	// CheckStore refuses an upload of size bytes past the stored bytes.
+	CheckStore(ctx context.Context, tenantID string, size int64) error
 }
 
 // Engine reads image headers and decodes small rasters.
@@ -163,11 +177,24 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 	if err := checkIdempotencyKey(req.IdempotencyKey); err != nil {
 		return Result{}, err
 	}
+	var stored *easel.Asset // for the quota: the asset this upload stored
+	if s.cfg.Quota != nil {
+		done, err := s.cfg.Quota.AdmitUpload(ctx, tenantID)
+		if err != nil {
+			return Result{}, err
+		}
+		defer func() { done(stored) }()
+	}
 	sp, err := s.spool(req.Body, req.SetReadDeadline)
 	if err != nil {
 		return Result{}, err
 	}
 	defer sp.close()
+	if s.cfg.Quota != nil {
+		if err := s.cfg.Quota.CheckStore(ctx, tenantID, sp.size); err != nil {
+			return Result{}, err
+		}
+	}
 	var spec *tasks.Spec
 	if req.Task != nil && len(req.Task.Ops) > 0 {
 		if s.tasks == nil {
@@ -189,6 +216,9 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 	release()
 	if err != nil {
 		return Result{}, err
+	}
+	if !res.Replayed {
+		stored = &res.Asset
 	}
 	if spec != nil && !res.Replayed {
 		v, err := s.tasks.SubmitSpec(ctx, tenantID, res.ID, *spec, req.Wait)

@@ -69,6 +69,8 @@ CREATE TABLE leases (
 -- deletion starts and marked done (done_at) once nothing of it is left,
 -- so a janitor that stops midway finishes it on its next run. kind is
 -- 'original' (key: the asset's sha256) or 'variant' (key: the blob key).
+-- The same item is pending at most once (a variant made again after it
+-- was deleted may expire again).
 CREATE TABLE retention_log (
     id         TEXT   NOT NULL PRIMARY KEY,
     tenant_id  TEXT   NOT NULL,
@@ -81,6 +83,6 @@ CREATE TABLE retention_log (
     done_at    BIGINT
 );
 
-CREATE UNIQUE INDEX retention_log_item_idx ON retention_log (kind, asset_id, key);
+CREATE UNIQUE INDEX retention_log_pending_item_idx ON retention_log (kind, asset_id, key) WHERE done_at IS NULL;
 CREATE INDEX retention_log_pending_idx ON retention_log (done_at, started_at);
 CREATE INDEX retention_log_tenant_idx ON retention_log (tenant_id, started_at);
