@@ -28,7 +28,9 @@ import (
 	"github.com/easelhq/easel/internal/purge"
 	natsq "github.com/easelhq/easel/internal/queue/nats"
 	"github.com/easelhq/easel/internal/queue/relay"
+	"github.com/easelhq/easel/internal/quota"
 	"github.com/easelhq/easel/internal/render"
+	"github.com/easelhq/easel/internal/retention"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/tus"
 	"github.com/easelhq/easel/internal/upload"
@@ -58,6 +60,8 @@ type Store interface {
 	easel.LevelStore
 	easel.EventOutbox
 	easel.IdempotentAssetStore
+	easel.QuotaStore
+	easel.RetentionStore
 }
 
 // App is a running easel: stores, engine, queue, services and the HTTP handler.
@@ -87,8 +91,13 @@ type App struct {
 	Resumable *tus.Handler
 	// Flows runs flows and explains rules; Live holds the processors,
 	// flows and rules loaded from processors.dir, flows.dir and rules.file.
-	Flows   *flows.Flows
-	Live    *flow.Live
+	Flows *flows.Flows
+	Live  *flow.Live
+	// Quotas checks and counts what tenants do; Janitor deletes what
+	// their retention says expired (in serve and worker, one node at a
+	// time).
+	Quotas  *quota.Quotas
+	Janitor *retention.Janitor
 	Handler http.Handler
 	// Ops serves /healthz, /readyz and /metrics alone, for workers.
 	Ops http.Handler
@@ -176,7 +185,9 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		meta.Close()
 		return nil, err
 	}
-	blobs := ob.Store
+	// Every variant put (by delivery or a worker) is recorded, for the
+	// stored-bytes quota and variant retention.
+	blobs := quota.RecordVariants(ob.Store, meta, log)
 	q, err := OpenQueue(ctx, cfg, log)
 	if err != nil {
 		_ = ob.Close()
@@ -194,6 +205,10 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	metrics := httpapi.NewMetrics(limiter, func() *delivery.Delivery { return a.Delivery })
 	if ob.Collector != nil {
 		metrics.Register(ob.Collector)
+	}
+	a.Quotas = newQuotas(cfg, meta, log)
+	for _, c := range a.Quotas.Collectors() {
+		metrics.Register(c)
 	}
 	quality := make(map[transform.Format]int, len(cfg.Render.Quality))
 	for f, q := range cfg.Render.Quality {
@@ -218,12 +233,18 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		CacheBytes:      cfg.Render.CacheBytes,
 		StoreVariants:   cfg.Render.StoreVariants,
 		FinishAbandoned: cfg.Render.FinishAbandoned,
+		Quota:           a.Quotas,
 	}, meta, blobs, a.Renderer, a.Keys, limiter, metrics, log)
 	a.Assets = assets.New(assets.Config{
 		NearDistance: cfg.Vision.NearDuplicateDistance,
 		NearLimit:    cfg.Vision.NearDuplicateLimit,
 		Purge:        purge.New(purge.Config{URLs: cfg.Delivery.PurgeURLs}, log).Ban,
 	}, meta, blobs, engine, a.Renderer, log, a.Delivery.Forget)
+	a.Janitor = retention.New(retention.Config{Interval: cfg.Retention.Interval, BatchSize: cfg.Retention.BatchSize},
+		meta, a.Quotas, a.Assets, blobs, log)
+	for _, c := range a.Janitor.Collectors() {
+		metrics.Register(c)
+	}
 	a.Tasks = tasks.New(tasks.Config{
 		Presets: presets,
 		CheckCallbackURL: func(u string) error {
@@ -259,6 +280,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		RateGrace:      cfg.Limits.UploadRateGrace,
 		CheckBytes:     cfg.Limits.UploadCheckBytes,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL,
+		Quota:          a.Quotas,
 	}, meta, blobs, engine, a.Tasks, log)
 	a.Worker = worker.New(worker.Config{
 		Concurrency:  cfg.WorkerConcurrency(),
@@ -307,6 +329,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	deps := httpapi.Deps{
 		Resumable: a.Resumable,
 		Compat:    compat,
+		Quotas:    a.Quotas,
 		Uploads:   a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches, Flows: a.Flows,
 		Log: log, Metrics: metrics,
 		Ready: append(readyChecks(cfg, meta, ob, q, a.FaceDetector), a.flow.checker()),
@@ -354,6 +377,10 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		}
 		defer a.Resumable.Stop()
 		run("idempotency keys", func() error { a.purgeIdempotencyKeys(ctx); return nil })
+		run("quotas", func() error { a.Quotas.Run(ctx); return nil })
+	}
+	if a.Role != RoleAPI {
+		run("retention", func() error { return a.Janitor.Run(ctx) })
 	}
 	// The event relay stops last, so that its final pass publishes the
 	// events of the tasks that finished while the worker drained.
@@ -439,19 +466,24 @@ func (a *App) Close() error {
 // The composition root is where each use case's small interfaces meet the
 // parts that implement them.
 var (
-	_ render.Engine       = (*vips.Engine)(nil)
-	_ upload.Engine       = (*vips.Engine)(nil)
-	_ upload.Tasks        = (*tasks.Tasks)(nil)
-	_ delivery.Verifier   = (*keys.Keys)(nil)
-	_ delivery.Renderer   = (*render.Renderer)(nil)
-	_ tasks.Signer        = (*keys.Keys)(nil)
-	_ worker.Renderer     = (*render.Renderer)(nil)
-	_ worker.Loader       = (*render.Renderer)(nil)
-	_ worker.Queue        = easel.Queue(nil)
-	_ worker.TaskStore    = easel.TaskStore(nil)
-	_ assets.Store        = Store(nil)
-	_ upload.Store        = Store(nil)
-	_ render.FaceDetector = faceDetector{}
+	_ render.Engine        = (*vips.Engine)(nil)
+	_ upload.Engine        = (*vips.Engine)(nil)
+	_ upload.Tasks         = (*tasks.Tasks)(nil)
+	_ delivery.Verifier    = (*keys.Keys)(nil)
+	_ delivery.Renderer    = (*render.Renderer)(nil)
+	_ tasks.Signer         = (*keys.Keys)(nil)
+	_ worker.Renderer      = (*render.Renderer)(nil)
+	_ worker.Loader        = (*render.Renderer)(nil)
+	_ worker.Queue         = easel.Queue(nil)
+	_ worker.TaskStore     = easel.TaskStore(nil)
+	_ assets.Store         = Store(nil)
+	_ upload.Store         = Store(nil)
+	_ render.FaceDetector  = faceDetector{}
+	_ upload.Quota         = (*quota.Quotas)(nil)
+	_ delivery.RenderQuota = (*quota.Quotas)(nil)
+	_ retention.Policies   = (*quota.Quotas)(nil)
+	_ retention.Remover    = (*assets.Assets)(nil)
+	_ retention.Store      = Store(nil)
 )
 
 // purgeIdempotencyKeys deletes expired idempotency keys every hour until
@@ -486,6 +518,22 @@ func (a *App) completeResumable(ctx context.Context, tenant string, up tus.Uploa
 		return "", err
 	}
 	return res.ID, nil
+}
+
+// newQuotas returns the quotas with the configured defaults.
+func newQuotas(cfg config.Config, meta Store, log *slog.Logger) *quota.Quotas {
+	qc := quota.NewDefaultConfig()
+	qc.PolicyTTL = cfg.Quotas.PolicyRefresh
+	qc.Defaults = quota.Policy{
+		Limits: quota.Limits{
+			MaxStoredBytes:   cfg.Quotas.MaxStoredBytes,
+			UploadsPerMinute: cfg.Quotas.UploadsPerMinute,
+			RendersPerSecond: cfg.Quotas.RendersPerSecond,
+			RenderBurst:      cfg.Quotas.RenderBurst,
+		},
+		Retention: quota.Retention{Originals: cfg.Retention.Originals, Variants: cfg.Retention.Variants},
+	}
+	return quota.New(qc, meta, log)
 }
 
 // faceDetector adapts a vision.Detector to render.FaceDetector.

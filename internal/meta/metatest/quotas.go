@@ -35,7 +35,6 @@ func RunQuotas(t *testing.T, newStore func(t *testing.T) QuotaStore) {
 	})
 }
 
-
 func testTenantPolicy(t *testing.T, s QuotaStore) {
 	ctx := context.Background()
 	tn := createTenant(t, s, "policy")
