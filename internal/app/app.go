@@ -524,7 +524,14 @@ func (a *App) completeResumable(ctx context.Context, tenant string, up tus.Uploa
 func newQuotas(cfg config.Config, meta Store, log *slog.Logger) *quota.Quotas {
 	qc := quota.NewDefaultConfig()
 	qc.PolicyTTL = cfg.Quotas.PolicyRefresh
-	qc.Defaults = quota.Policy{
+	qc.Defaults = DefaultPolicy(cfg)
+	return quota.New(qc, meta, log)
+}
+
+// DefaultPolicy is the policy of a tenant with no overrides: quotas.* and
+// retention.* of the configuration.
+func DefaultPolicy(cfg config.Config) quota.Policy {
+	return quota.Policy{
 		Limits: quota.Limits{
 			MaxStoredBytes:   cfg.Quotas.MaxStoredBytes,
 			UploadsPerMinute: cfg.Quotas.UploadsPerMinute,
@@ -533,7 +540,6 @@ func newQuotas(cfg config.Config, meta Store, log *slog.Logger) *quota.Quotas {
 		},
 		Retention: quota.Retention{Originals: cfg.Retention.Originals, Variants: cfg.Retention.Variants},
 	}
-	return quota.New(qc, meta, log)
 }
 
 // faceDetector adapts a vision.Detector to render.FaceDetector.

@@ -35,6 +35,9 @@ Usage:
   easel key list                                                 list keys
   easel key revoke ID                                            revoke a key
   easel url sign [--ext EXT] ASSET-ID OPERATIONS                 print a signed delivery path
+  easel tenant policy ID [--max-stored-bytes N] [--uploads-per-minute N] [--renders-per-second F] [--render-burst N]
+                 [--retention-originals 4380h] [--retention-variants 720h] [--reset]
+                                                                 show or set a tenant's quotas and retention ("default": the configured value)
   easel migrate [--config FILE] [--data DIR]                     apply the metadata migrations (meta.backend) and list them
   easel config env                                               list every setting's environment variable
   easel upload [--server URL] [--key KEY] [--ops OPS]... [--flow NAME] [--wait] [--parallel 8] [--resumable-over SIZE] PATH...
@@ -69,6 +72,13 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = key(ctx, args[1:], env)
 	case "url":
 		err = urlCmd(ctx, args[1:], env)
+	case "tenant":
+		// The tenant commands (create, list, disable) join here.
+		if len(args) > 1 && args[1] == "policy" {
+			err = tenantPolicy(ctx, args[2:], env)
+		} else {
+			err = usageError{tenantPolicyUsage}
+		}
 	case "config":
 		err = configCmd(args[1:], env)
 	case "migrate":
