@@ -12,14 +12,21 @@ import (
 type Usage struct {
 	TenantID string `json:"tenant_id"`
 	easel.StoredUsage
-	StoredBytes     int64     `json:"stored_bytes"`
-	UploadsLastMin  int64     `json:"uploads_last_minute"`
-	UploadsLastDay  int64     `json:"uploads_last_day"`
-	RendersLastHour int64     `json:"renders_last_hour"`
-	RendersLastDay  int64     `json:"renders_last_day"`
-	Limits          Limits    `json:"limits"`
-	Retention       Retention `json:"retention"`
-	Remaining       Remaining `json:"remaining"`
+	StoredBytes     int64          `json:"stored_bytes"`
+	UploadsLastMin  int64          `json:"uploads_last_minute"`
+	UploadsLastDay  int64          `json:"uploads_last_day"`
+	RendersLastHour int64          `json:"renders_last_hour"`
+	RendersLastDay  int64          `json:"renders_last_day"`
+	Limits          Limits         `json:"limits"`
+	Retention       RetentionTimes `json:"retention"`
+	Remaining       Remaining      `json:"remaining"`
+}
+
+// RetentionTimes is a Retention as Go durations ("4380h0m0s"; "0s" keeps
+// forever).
+type RetentionTimes struct {
+	Originals string `json:"originals"`
+	Variants  string `json:"variants"`
 }
 
 // Remaining is what is left of each limit; nil for an unlimited one.
@@ -44,7 +51,8 @@ func (q *Quotas) Usage(ctx context.Context, tenantID string) (Usage, error) {
 		return Usage{}, err
 	}
 	now := q.now()
-	u := Usage{TenantID: tenantID, StoredUsage: stored, StoredBytes: stored.Total(), Limits: p.Limits, Retention: p.Retention}
+	u := Usage{TenantID: tenantID, StoredUsage: stored, StoredBytes: stored.Total(), Limits: p.Limits,
+		Retention: RetentionTimes{Originals: p.Retention.Originals.String(), Variants: p.Retention.Variants.String()}}
 	if u.UploadsLastMin, _, err = q.store.CountUploads(ctx, tenantID, now.Add(-time.Minute)); err != nil {
 		return Usage{}, err
 	}
