@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -314,7 +315,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	tc.MaxSize = cfg.Limits.MaxUploadBytes
 	tc.MinRate, tc.RateGrace = cfg.Limits.MinUploadRate, cfg.Limits.UploadRateGrace
 	tc.WriteError = httpapi.ErrorWriter(log)
-	if a.Resumable, err = tus.New(tc, blobs, a.completeResumable, httpapi.APIKeyAuth(a.Keys)); err != nil {
+	if a.Resumable, err = tus.New(tc, blobs, a.completeResumable, a.resumableAuth(httpapi.APIKeyAuth(a.Keys))); err != nil {
 		_ = q.Close()
 		meta.Close()
 		return nil, err
@@ -539,6 +540,21 @@ func DefaultPolicy(cfg config.Config) quota.Policy {
 			RenderBurst:      cfg.Quotas.RenderBurst,
 		},
 		Retention: quota.Retention{Originals: cfg.Retention.Originals, Variants: cfg.Retention.Variants},
+	}
+}
+
+// resumableAuth is auth that also refuses, at once, the creation of a tus
+// upload whose declared length would take the tenant past its stored
+// bytes, rather than when its last byte has arrived (the upload door
+// checks again then, with the rate limit).
+func (a *App) resumableAuth(auth func(*http.Request) (string, int64, error)) func(*http.Request) (string, int64, error) {
+	return func(r *http.Request) (string, int64, error) {
+		tenant, maxBytes, err := auth(r)
+		if err != nil || r.Method != http.MethodPost {
+			return tenant, maxBytes, err
+		}
+		size, _ := strconv.ParseInt(r.Header.Get("Upload-Length"), 10, 64)
+		return tenant, maxBytes, a.Quotas.CheckStore(r.Context(), tenant, max(size, 0))
 	}
 }
 

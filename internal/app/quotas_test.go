@@ -234,6 +234,12 @@ func TestUploadsPerMinuteAndStoredBytes(t *testing.T) {
 	require.Equal(t, "quota_exceeded", errorCode(t, out))
 	requireRetryAfter(t, resp, 3600)
 
+	// A tus upload declaring more than the room left is refused at creation.
+	resp, out = b.do(t, "POST", "/v1/uploads", nil, "Tus-Resumable", "1.0.0", "Upload-Length", "100000")
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, string(out))
+	require.Equal(t, "quota_exceeded", errorCode(t, out))
+	requireRetryAfter(t, resp, 3600)
+
 	resp, out = b.do(t, "GET", "/v1/usage", nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(out))
 	require.NoError(t, json.Unmarshal(out, &u))
@@ -244,5 +250,5 @@ func TestUploadsPerMinuteAndStoredBytes(t *testing.T) {
 	resp, out = b.do(t, "GET", "/metrics", nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Contains(t, string(out), `easel_tenant_limited_total{limit="uploads",tenant="`+b.tenant+`"} 1`)
-	require.Contains(t, string(out), `easel_tenant_limited_total{limit="stored_bytes",tenant="`+b.tenant+`"} 1`)
+	require.Contains(t, string(out), `easel_tenant_limited_total{limit="stored_bytes",tenant="`+b.tenant+`"} 2`)
 }
