@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -28,7 +29,9 @@ import (
 	"github.com/easelhq/easel/internal/purge"
 	natsq "github.com/easelhq/easel/internal/queue/nats"
 	"github.com/easelhq/easel/internal/queue/relay"
+	"github.com/easelhq/easel/internal/quota"
 	"github.com/easelhq/easel/internal/render"
+	"github.com/easelhq/easel/internal/retention"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/tus"
 	"github.com/easelhq/easel/internal/upload"
@@ -58,6 +61,8 @@ type Store interface {
 	easel.LevelStore
 	easel.EventOutbox
 	easel.IdempotentAssetStore
+	easel.QuotaStore
+	easel.RetentionStore
 }
 
 // App is a running easel: stores, engine, queue, services and the HTTP handler.
@@ -89,8 +94,13 @@ type App struct {
 	Resumable *tus.Handler
 	// Flows runs flows and explains rules; Live holds the processors,
 	// flows and rules loaded from processors.dir, flows.dir and rules.file.
-	Flows   *flows.Flows
-	Live    *flow.Live
+	Flows *flows.Flows
+	Live  *flow.Live
+	// Quotas checks and counts what tenants do; Janitor deletes what
+	// their retention says expired (in serve and worker, one node at a
+	// time).
+	Quotas  *quota.Quotas
+	Janitor *retention.Janitor
 	Handler http.Handler
 	// Ops serves /healthz, /readyz and /metrics alone, for workers.
 	Ops http.Handler
@@ -178,7 +188,9 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		meta.Close()
 		return nil, err
 	}
-	blobs := ob.Store
+	// Every variant put (by delivery or a worker) is recorded, for the
+	// stored-bytes quota and variant retention.
+	blobs := quota.RecordVariants(ob.Store, meta, log)
 	q, err := OpenQueue(ctx, cfg, log)
 	if err != nil {
 		_ = ob.Close()
@@ -196,6 +208,10 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	metrics := httpapi.NewMetrics(limiter, func() *delivery.Delivery { return a.Delivery })
 	if ob.Collector != nil {
 		metrics.Register(ob.Collector)
+	}
+	a.Quotas = newQuotas(cfg, meta, log)
+	for _, c := range a.Quotas.Collectors() {
+		metrics.Register(c)
 	}
 	quality := make(map[transform.Format]int, len(cfg.Render.Quality))
 	for f, q := range cfg.Render.Quality {
@@ -220,6 +236,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		CacheBytes:      cfg.Render.CacheBytes,
 		StoreVariants:   cfg.Render.StoreVariants,
 		FinishAbandoned: cfg.Render.FinishAbandoned,
+		Quota:           a.Quotas,
 	}, meta, blobs, a.Renderer, a.Keys, limiter, metrics, log)
 	a.Assets = assets.New(assets.Config{
 		NearDistance: cfg.Vision.NearDuplicateDistance,
@@ -227,6 +244,11 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Purge:        purge.New(purge.Config{URLs: cfg.Delivery.PurgeURLs}, log).Ban,
 		Signer:       a.Keys,
 	}, meta, blobs, engine, a.Renderer, log, a.Delivery.Forget)
+	a.Janitor = retention.New(retention.Config{Interval: cfg.Retention.Interval, BatchSize: cfg.Retention.BatchSize},
+		meta, a.Quotas, a.Assets, blobs, log)
+	for _, c := range a.Janitor.Collectors() {
+		metrics.Register(c)
+	}
 	a.Tasks = tasks.New(tasks.Config{
 		Presets: presets,
 		CheckCallbackURL: func(u string) error {
@@ -274,6 +296,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		RateGrace:      cfg.Limits.UploadRateGrace,
 		CheckBytes:     cfg.Limits.UploadCheckBytes,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL,
+		Quota:          a.Quotas,
 	}, meta, blobs, engine, a.Tasks, log)
 	a.Worker = worker.New(worker.Config{
 		Concurrency:  cfg.WorkerConcurrency(),
@@ -307,7 +330,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	tc.MaxSize = cfg.Limits.MaxUploadBytes
 	tc.MinRate, tc.RateGrace = cfg.Limits.MinUploadRate, cfg.Limits.UploadRateGrace
 	tc.WriteError = httpapi.ErrorWriter(log)
-	if a.Resumable, err = tus.New(tc, blobs, a.completeResumable, httpapi.APIKeyAuth(a.Keys)); err != nil {
+	if a.Resumable, err = tus.New(tc, blobs, a.completeResumable, a.resumableAuth(httpapi.APIKeyAuth(a.Keys))); err != nil {
 		_ = q.Close()
 		meta.Close()
 		return nil, err
@@ -322,6 +345,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	deps := httpapi.Deps{
 		Resumable: a.Resumable,
 		Compat:    compat,
+		Quotas:    a.Quotas,
 		Uploads:   a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches, Flows: a.Flows,
 		UploadTokens: a.UploadTokens,
 		Log:          log, Metrics: metrics,
@@ -371,6 +395,10 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		}
 		defer a.Resumable.Stop()
 		run("idempotency keys", func() error { a.purgeIdempotencyKeys(ctx); return nil })
+		run("quotas", func() error { a.Quotas.Run(ctx); return nil })
+	}
+	if a.Role != RoleAPI {
+		run("retention", func() error { return a.Janitor.Run(ctx) })
 	}
 	// The event relay stops last, so that its final pass publishes the
 	// events of the tasks that finished while the worker drained.
@@ -456,19 +484,24 @@ func (a *App) Close() error {
 // The composition root is where each use case's small interfaces meet the
 // parts that implement them.
 var (
-	_ render.Engine       = (*vips.Engine)(nil)
-	_ upload.Engine       = (*vips.Engine)(nil)
-	_ upload.Tasks        = (*tasks.Tasks)(nil)
-	_ delivery.Verifier   = (*keys.Keys)(nil)
-	_ delivery.Renderer   = (*render.Renderer)(nil)
-	_ tasks.Signer        = (*keys.Keys)(nil)
-	_ worker.Renderer     = (*render.Renderer)(nil)
-	_ worker.Loader       = (*render.Renderer)(nil)
-	_ worker.Queue        = easel.Queue(nil)
-	_ worker.TaskStore    = easel.TaskStore(nil)
-	_ assets.Store        = Store(nil)
-	_ upload.Store        = Store(nil)
-	_ render.FaceDetector = faceDetector{}
+	_ render.Engine        = (*vips.Engine)(nil)
+	_ upload.Engine        = (*vips.Engine)(nil)
+	_ upload.Tasks         = (*tasks.Tasks)(nil)
+	_ delivery.Verifier    = (*keys.Keys)(nil)
+	_ delivery.Renderer    = (*render.Renderer)(nil)
+	_ tasks.Signer         = (*keys.Keys)(nil)
+	_ worker.Renderer      = (*render.Renderer)(nil)
+	_ worker.Loader        = (*render.Renderer)(nil)
+	_ worker.Queue         = easel.Queue(nil)
+	_ worker.TaskStore     = easel.TaskStore(nil)
+	_ assets.Store         = Store(nil)
+	_ upload.Store         = Store(nil)
+	_ render.FaceDetector  = faceDetector{}
+	_ upload.Quota         = (*quota.Quotas)(nil)
+	_ delivery.RenderQuota = (*quota.Quotas)(nil)
+	_ retention.Policies   = (*quota.Quotas)(nil)
+	_ retention.Remover    = (*assets.Assets)(nil)
+	_ retention.Store      = Store(nil)
 )
 
 // purgeIdempotencyKeys deletes expired idempotency keys every hour until
@@ -508,6 +541,43 @@ func (a *App) completeResumable(ctx context.Context, tenant string, up tus.Uploa
 		return "", err
 	}
 	return res.ID, nil
+}
+
+// newQuotas returns the quotas with the configured defaults.
+func newQuotas(cfg config.Config, meta Store, log *slog.Logger) *quota.Quotas {
+	qc := quota.NewDefaultConfig()
+	qc.PolicyTTL = cfg.Quotas.PolicyRefresh
+	qc.Defaults = DefaultPolicy(cfg)
+	return quota.New(qc, meta, log)
+}
+
+// DefaultPolicy is the policy of a tenant with no overrides: quotas.* and
+// retention.* of the configuration.
+func DefaultPolicy(cfg config.Config) quota.Policy {
+	return quota.Policy{
+		Limits: quota.Limits{
+			MaxStoredBytes:   cfg.Quotas.MaxStoredBytes,
+			UploadsPerMinute: cfg.Quotas.UploadsPerMinute,
+			RendersPerSecond: cfg.Quotas.RendersPerSecond,
+			RenderBurst:      cfg.Quotas.RenderBurst,
+		},
+		Retention: quota.Retention{Originals: cfg.Retention.Originals, Variants: cfg.Retention.Variants},
+	}
+}
+
+// resumableAuth is auth that also refuses, at once, the creation of a tus
+// upload whose declared length would take the tenant past its stored
+// bytes, rather than when its last byte has arrived (the upload door
+// checks again then, with the rate limit).
+func (a *App) resumableAuth(auth func(*http.Request) (string, int64, error)) func(*http.Request) (string, int64, error) {
+	return func(r *http.Request) (string, int64, error) {
+		tenant, maxBytes, err := auth(r)
+		if err != nil || r.Method != http.MethodPost {
+			return tenant, maxBytes, err
+		}
+		size, _ := strconv.ParseInt(r.Header.Get("Upload-Length"), 10, 64)
+		return tenant, maxBytes, a.Quotas.CheckStore(r.Context(), tenant, max(size, 0))
+	}
 }
 
 // faceDetector adapts a vision.Detector to render.FaceDetector.

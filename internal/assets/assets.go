@@ -13,6 +13,9 @@ type Store interface {
 	GetAsset(ctx context.Context, id string) (easel.Asset, error)
 	ListAssets(ctx context.Context, tenantID string, page easel.ListPage) ([]easel.Asset, string, error)
 	DeleteAsset(ctx context.Context, id string) (remaining int, err error)
+	// CountAssetsBySHA256 counts the assets, of any tenant, whose original
+	// has the hash.
+	CountAssetsBySHA256(ctx context.Context, sha256hex string) (int, error)
 	SimilarAssets(ctx context.Context, tenantID string, phash uint64, maxDistance, limit int, excludeID string) ([]easel.Similar, error)
 }
 
@@ -108,7 +111,20 @@ func (s *Assets) Delete(ctx context.Context, tenantID, id string) error {
 	if err != nil {
 		return err
 	}
+	return s.Remove(ctx, a)
+}
+
+// Remove deletes an asset as Delete does, whichever tenant owns it (the
+// retention janitor's way in). It is idempotent: an asset whose row is
+// gone already (a removal cut short) has what is left of it deleted, so
+// calling it again after a failure finishes the job. Only a.ID and
+// a.SHA256 are read.
+func (s *Assets) Remove(ctx context.Context, a easel.Asset) error {
+	id := a.ID
 	remaining, err := s.store.DeleteAsset(ctx, id)
+	if easel.IsNotFound(err) {
+		remaining, err = s.store.CountAssetsBySHA256(ctx, a.SHA256)
+	}
 	if err != nil {
 		return err
 	}
@@ -131,7 +147,7 @@ func (s *Assets) Delete(ctx context.Context, tenantID, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete asset %s: list levels: %w", id, err)
 	}
-	if remaining == 0 {
+	if remaining == 0 && a.SHA256 != "" {
 		keys = append(keys, easel.OriginalKey(a.SHA256))
 	}
 	for _, k := range keys {

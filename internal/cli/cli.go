@@ -37,6 +37,9 @@ Usage:
   easel key revoke ID                                            revoke a key
   easel tenant create NAME | list | disable ID | enable ID       manage tenants (business lines); create prints the ID last
   easel url sign [--ext EXT] ASSET-ID OPERATIONS                 print a signed delivery path
+  easel tenant policy ID [--max-stored-bytes N] [--uploads-per-minute N] [--renders-per-second F] [--render-burst N]
+                 [--retention-originals 4380h] [--retention-variants 720h] [--reset]
+                                                                 show or set a tenant's quotas and retention ("default": the configured value)
   easel migrate [--config FILE] [--data DIR]                     apply the metadata migrations (meta.backend) and list them
   easel config env                                               list every setting's environment variable
   easel upload [--server URL] [--key KEY] [--ops OPS]... [--flow NAME] [--wait] [--parallel 8] [--resumable-over SIZE] PATH...

@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 )
 
-const tenantUsage = "usage: easel tenant create NAME | tenant list | tenant disable ID | tenant enable ID"
+const tenantUsage = "usage: easel tenant create NAME | tenant list | tenant disable ID | tenant enable ID | tenant policy ID [flags]"
 
 // tenantCmd manages tenants (business lines): each has its own API keys,
 // URL signing keys, webhook secret and assets.
@@ -14,12 +14,15 @@ func tenantCmd(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
 		return usageError{tenantUsage}
 	}
+	if args[0] == "policy" {
+		return tenantPolicy(ctx, args[1:], env)
+	}
 	var c common
 	fs := newFlagSet("tenant "+args[0], env, &c, false)
 	want := map[string]int{"create": 1, "list": 0, "disable": 1, "enable": 1}
 	n, ok := want[args[0]]
 	if !ok {
-		return usageError{fmt.Sprintf("tenant: unknown subcommand %q (want create, list, disable or enable)", args[0])}
+		return usageError{fmt.Sprintf("tenant: unknown subcommand %q (want create, list, disable, enable or policy)", args[0])}
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

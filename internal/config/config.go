@@ -38,6 +38,8 @@ type Config struct {
 	Blob      Blob      `yaml:"blob"`
 	Meta      Meta      `yaml:"meta"`
 	Keys      Keys      `yaml:"keys"`
+	Quotas    Quotas    `yaml:"quotas"`
+	Retention Retention `yaml:"retention"`
 
 	// Sources are named remote origins of originals (see docs/configuration.md).
 	Sources    map[string]source.Origin `yaml:"sources"`
@@ -279,6 +281,10 @@ func Default() Config {
 		Meta:  defaultMeta(),
 		Keys:  Keys{Refresh: 5 * time.Second},
 		Fetch: defaultFetch(),
+
+		Quotas:    defaultQuotas(),
+		Retention: defaultRetention(),
+
 		Delivery: Delivery{
 			CacheControl: "public, max-age=31536000, immutable",
 			Presets: map[string]string{
@@ -381,6 +387,12 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Meta.validate(); err != nil {
+		return err
+	}
+	if err := c.Quotas.validate(); err != nil {
+		return err
+	}
+	if err := c.Retention.validate(); err != nil {
 		return err
 	}
 	for _, u := range c.Delivery.PurgeURLs {

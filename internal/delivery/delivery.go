@@ -25,6 +25,15 @@ type Config struct {
 	// variant finish when every request waiting for it has gone. Off: it
 	// is cancelled like any other (a queued render is always dropped).
 	FinishAbandoned bool
+	// Quota, when set, admits each render by its tenant (renders per
+	// second) before it waits for a slot (internal/quota.Quotas).
+	Quota RenderQuota
+}
+
+// RenderQuota admits renders by tenant. AdmitRender returns an error
+// (easel.CodeRateLimited, with an easel.RetryAfter cause) to refuse one.
+type RenderQuota interface {
+	AdmitRender(ctx context.Context, tenantID string) error
 }
 
 // Observer is told what the delivery path does, for metrics. Every method
@@ -267,7 +276,12 @@ func (d *Delivery) render(ctx context.Context, res *Resolved, f *flight) (*Rende
 	}
 	d.obs.CacheMiss()
 
-	release, err := d.limiter.Acquire(ctx)
+	if d.cfg.Quota != nil {
+		if err := d.cfg.Quota.AdmitRender(ctx, res.asset.TenantID); err != nil {
+			return nil, err
+		}
+	}
+	release, err := d.limiter.AcquireFor(ctx, res.asset.TenantID)
 	if err != nil {
 		return nil, err
 	}

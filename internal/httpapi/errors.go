@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/easelhq/easel"
 )
@@ -23,7 +25,7 @@ func statusOf(code easel.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case easel.CodeUnsupportedMedia:
 		return http.StatusUnsupportedMediaType
-	case easel.CodeOverloaded:
+	case easel.CodeOverloaded, easel.CodeQuotaExceeded, easel.CodeRateLimited:
 		return http.StatusTooManyRequests
 	case easel.CodeDeadlineExceeded:
 		return http.StatusGatewayTimeout
@@ -59,6 +61,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "code", code, "err", err)
 	}
 	h := w.Header()
+	if wait, ok := easel.RetryAfterOf(err); ok {
+		h.Set("Retry-After", strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10))
+	}
 	switch code {
 	case easel.CodeOverloaded:
 		h.Set("Retry-After", "1")

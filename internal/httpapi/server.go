@@ -12,6 +12,7 @@ import (
 	"github.com/easelhq/easel/internal/delivery"
 	"github.com/easelhq/easel/internal/flows"
 	"github.com/easelhq/easel/internal/keys"
+	"github.com/easelhq/easel/internal/quota"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/upload"
 	"github.com/easelhq/easel/web/console"
@@ -63,8 +64,9 @@ type Deps struct {
 	Ready     []Checker
 	Metrics   *Metrics
 	Log       *slog.Logger
-	Compat    *Compat      // nil: no remote sources nor compatible endpoints
-	Flows     *flows.Flows // nil: no flow endpoints
+	Compat    *Compat       // nil: no remote sources nor compatible endpoints
+	Flows     *flows.Flows  // nil: no flow endpoints
+	Quotas    *quota.Quotas // nil: no GET /v1/usage
 }
 
 type server struct {
@@ -108,6 +110,9 @@ func New(cfg Config, deps Deps) http.Handler {
 	if s.Batches != nil {
 		mux.HandleFunc("POST /v1/batches", s.authed(easel.ScopeUpload, keyOnly, s.createBatch))
 		mux.HandleFunc("GET /v1/batches/{id}", s.authed(easel.ScopeRead, keyOnly, s.getBatch))
+	}
+	if s.Quotas != nil {
+		mux.HandleFunc("GET /v1/usage", s.authed(easel.ScopeRead, keyOnly, s.usage))
 	}
 	if s.Resumable != nil {
 		tus := s.resumableAuthed(s.Resumable)

@@ -56,6 +56,20 @@ type Config struct {
 	CheckBytes int64
 	// IdempotencyTTL is how long an idempotency key is remembered.
 	IdempotencyTTL time.Duration
+	// Quota, when set, admits uploads by tenant: uploads per minute before
+	// the body is read, stored bytes once its size is known
+	// (internal/quota.Quotas).
+	Quota Quota
+}
+
+// Quota admits uploads by tenant. Its errors (easel.CodeRateLimited,
+// easel.CodeQuotaExceeded) carry an easel.RetryAfter cause.
+type Quota interface {
+	// AdmitUpload admits one upload; done must be called once, with the
+	// asset stored (nil when none was).
+	AdmitUpload(ctx context.Context, tenantID string) (done func(a *easel.Asset), err error)
+	// CheckStore refuses an upload of size bytes past the stored bytes.
+	CheckStore(ctx context.Context, tenantID string, size int64) error
 }
 
 // Engine reads image headers and decodes small rasters.
@@ -194,6 +208,14 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 	if err := checkIdempotencyKey(req.IdempotencyKey); err != nil {
 		return Result{}, err
 	}
+	var stored *easel.Asset // for the quota: the asset this upload stored
+	if s.cfg.Quota != nil {
+		done, err := s.cfg.Quota.AdmitUpload(ctx, tenantID)
+		if err != nil {
+			return Result{}, err
+		}
+		defer func() { done(stored) }()
+	}
 	limit := s.cfg.MaxUploadBytes
 	if c := req.Constraints; c != nil && c.MaxBytes > 0 && c.MaxBytes < limit {
 		limit = c.MaxBytes
@@ -203,6 +225,11 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 		return Result{}, err
 	}
 	defer sp.close()
+	if s.cfg.Quota != nil {
+		if err := s.cfg.Quota.CheckStore(ctx, tenantID, sp.size); err != nil {
+			return Result{}, err
+		}
+	}
 	if c := req.Constraints; c != nil {
 		req.Task = &tasks.Request{Ops: c.Ops}
 		req.Flow = c.Flow
@@ -240,6 +267,9 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 	release()
 	if err != nil {
 		return Result{}, err
+	}
+	if !res.Replayed {
+		stored = &res.Asset
 	}
 	if spec != nil && !res.Replayed {
 		v, err := s.tasks.SubmitSpec(ctx, tenantID, res.ID, *spec, req.Wait)

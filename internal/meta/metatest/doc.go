@@ -46,4 +46,15 @@
 // the order of its state changes, also when many tasks change at once),
 // MarkEventsPublished to remove the events it names and ignore unknown
 // IDs, and EventsCommitted to be signalled after a commit with events.
+//
+// A backend that is also an easel.QuotaStore and easel.RetentionStore runs
+// RunQuotas, with a constructor returning a QuotaStore. It expects tenant
+// policies to round-trip field by field (nil kept apart from 0) and to be
+// replaced as a whole, stored usage to sum originals, levels and recorded
+// variants of the tenant alone (variants going with their asset, none
+// recorded for a missing asset), upload and render counts to be windowed
+// and purged by time, a lease to have one holder at a time (exactly one of
+// racing acquirers wins; an expired lease is taken over), expired assets
+// and variants to come oldest first, and the retention journal to keep one
+// pending item per kind, asset and key.
 package metatest

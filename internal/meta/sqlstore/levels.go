@@ -28,7 +28,7 @@ func (s *Store) SetLevels(ctx context.Context, assetID string, levels []easel.Le
 	if err != nil {
 		return s.errorf("set levels of %q: %w", assetID, err)
 	}
-	res, err := s.write.ExecContext(ctx, "UPDATE assets SET levels = ? WHERE id = ?", string(b), assetID)
+	res, err := s.write.ExecContext(ctx, "UPDATE assets SET levels = ?, levels_bytes = ? WHERE id = ?", string(b), easel.LevelsBytes(levels), assetID)
 	if err != nil {
 		return s.errorf("set levels of %q: %w", assetID, err)
 	}
