@@ -82,6 +82,7 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("GET /v1/assets/{id}/similar", s.authed(s.similarAssets))
 	if s.Tasks != nil {
 		mux.HandleFunc("POST /v1/assets/{id}/tasks", s.authed(s.createAssetTask))
+		mux.HandleFunc("POST /v1/tasks", s.authed(s.createTask))
 		mux.HandleFunc("GET /v1/tasks/{id}", s.authed(s.getTask))
 		mux.HandleFunc("POST /v1/tasks/{id}/retry", s.authed(s.retryTask))
 		mux.HandleFunc("GET /v1/tasks/{id}/events", s.authed(s.taskEvents))
