@@ -33,14 +33,20 @@ const (
 
 // Task is a unit of asynchronous work on one asset.
 type Task struct {
-	ID       string    `json:"id"`
-	TenantID string    `json:"tenant_id"`
-	AssetID  string    `json:"asset_id"`
-	BatchID  string    `json:"batch_id,omitempty"`
-	Kind     string    `json:"kind"`
-	Region   string    `json:"region,omitempty"`
-	Ops      []string  `json:"ops"` // canonical operations, one output each
-	State    TaskState `json:"state"`
+	ID       string `json:"id"`
+	TenantID string `json:"tenant_id"`
+	// AssetID is the asset the task works on; for a task on a source image
+	// it is empty until the worker has imported the image as an asset.
+	AssetID string `json:"asset_id"`
+	// Source, when not nil, is the remote image the task works on instead
+	// of an uploaded asset: the worker fetches it and imports it as an
+	// asset of the tenant (one per source, path and content).
+	Source  *TaskSource `json:"source,omitempty"`
+	BatchID string      `json:"batch_id,omitempty"`
+	Kind    string      `json:"kind"`
+	Region  string      `json:"region,omitempty"`
+	Ops     []string    `json:"ops"` // canonical operations, one output each
+	State   TaskState   `json:"state"`
 	// Attempts counts the attempts that started.
 	Attempts int `json:"attempts"`
 	// Generation grows on every manual retry, so the retried task is a new

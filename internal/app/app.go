@@ -23,6 +23,7 @@ import (
 	"github.com/easelhq/easel/internal/flow"
 	"github.com/easelhq/easel/internal/flows"
 	"github.com/easelhq/easel/internal/httpapi"
+	"github.com/easelhq/easel/internal/imports"
 	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/meta/postgres"
 	"github.com/easelhq/easel/internal/meta/sqlite"
@@ -63,6 +64,8 @@ type Store interface {
 	easel.IdempotentAssetStore
 	easel.QuotaStore
 	easel.RetentionStore
+
+	easel.SourceAssetStore
 }
 
 // App is a running easel: stores, engine, queue, services and the HTTP handler.
@@ -249,8 +252,22 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	for _, c := range a.Janitor.Collectors() {
 		metrics.Register(c)
 	}
+
+	fetcher, err := newFetcher(cfg, blobs, log)
+	if err != nil {
+		a.Delivery.Close()
+		_ = q.Close()
+		meta.Close()
+		return nil, err
+	}
+	// Tasks and flow runs may name a source image: checked on submission,
+	// imported by the worker through the upload use case (made below).
+	importer := imports.New(fetcher, imports.UploadFunc(func(ctx context.Context, tenantID string, r upload.Request) (upload.Result, error) {
+		return a.Uploads.Upload(ctx, tenantID, r)
+	}), meta)
 	a.Tasks = tasks.New(tasks.Config{
 		Presets: presets,
+		Sources: importer,
 		CheckCallbackURL: func(u string) error {
 			return webhook.CheckURL(u, cfg.Callbacks.AllowPrivate, cfg.Callbacks.AllowLoopback)
 		},
@@ -307,7 +324,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		TaskTimeout:  cfg.Worker.TaskTimeout,
 		DrainTimeout: cfg.Worker.DrainTimeout,
 	}, worker.Deps{
-		Queue: q, Tasks: meta, Assets: meta, Blobs: blobs, Loader: a.Renderer,
+		Queue: q, Tasks: meta, Assets: meta, Blobs: blobs, Loader: a.Renderer, Importer: importer,
 		Processors: map[string]worker.Processor{
 			easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
 			easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
@@ -335,13 +352,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		meta.Close()
 		return nil, err
 	}
-	compat, err := newCompat(cfg, a, log)
-	if err != nil {
-		a.Delivery.Close()
-		_ = q.Close()
-		meta.Close()
-		return nil, err
-	}
+	compat := newCompat(cfg, a, fetcher)
 	deps := httpapi.Deps{
 		Resumable: a.Resumable,
 		Compat:    compat,

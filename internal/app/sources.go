@@ -3,6 +3,7 @@ package app
 import (
 	"log/slog"
 
+	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/compat/thumbor"
 	"github.com/easelhq/easel/internal/config"
 	"github.com/easelhq/easel/internal/delivery"
@@ -16,13 +17,14 @@ import (
 // the blob store.
 const originCacheBytes = 64 << 20
 
-// newCompat builds the remote sources (cached in the blob store under
-// sources/) and the compatible endpoints the configuration enables.
-func newCompat(cfg config.Config, a *App, log *slog.Logger) (*httpapi.Compat, error) {
-	fetcher, err := source.New(cfg.SourceConfig(), source.Tiered{Front: source.NewMemoryCache(originCacheBytes), Back: source.NewBlobCache(a.Blobs)}, source.WithLogger(log))
-	if err != nil {
-		return nil, err
-	}
+// newFetcher builds the remote sources, cached in the blob store under
+// sources/ behind a memory copy.
+func newFetcher(cfg config.Config, blobs easel.BlobStore, log *slog.Logger) (*source.Fetcher, error) {
+	return source.New(cfg.SourceConfig(), source.Tiered{Front: source.NewMemoryCache(originCacheBytes), Back: source.NewBlobCache(blobs)}, source.WithLogger(log))
+}
+
+// newCompat builds the compatible endpoints the configuration enables.
+func newCompat(cfg config.Config, a *App, fetcher *source.Fetcher) *httpapi.Compat {
 	c := &httpapi.Compat{Remote: delivery.NewRemote(a.Delivery, fetcher, a.Keys, a.Renderer)}
 	if t := cfg.Compat.Thumbor; t.Enabled {
 		c.Thumbor = &delivery.ThumborConfig{
@@ -33,7 +35,7 @@ func newCompat(cfg config.Config, a *App, log *slog.Logger) (*httpapi.Compat, er
 	if i := cfg.Compat.Imgproxy; i.Enabled {
 		c.Imgproxy = &delivery.ImgproxyConfig{Config: cfg.ImgproxyConfig(), Tenant: i.Tenant}
 	}
-	return c, nil
+	return c
 }
 
 var (

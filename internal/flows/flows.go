@@ -69,7 +69,11 @@ func New(live *flow.Live, t Submitter, store Store) *Flows {
 
 // RunRequest asks for a flow run.
 type RunRequest struct {
-	AssetID string `json:"asset_id"`
+	AssetID string `json:"asset_id,omitempty"`
+	// Source and Path name a source image instead of an asset (see
+	// tasks.Request).
+	Source string `json:"source,omitempty"`
+	Path   string `json:"path,omitempty"`
 	// Version picks a version of the flow; 0: the newest.
 	Version int `json:"version,omitempty"`
 	// Params override step parameters, by step id.
@@ -82,8 +86,9 @@ type RunRequest struct {
 // invalid_argument error, nothing queued, when they do not validate),
 // submits the task and waits up to wait for it.
 func (f *Flows) Run(ctx context.Context, tenantID, name string, req RunRequest, wait time.Duration) (tasks.View, error) {
-	if req.AssetID == "" {
-		return tasks.View{}, easel.Errorf(easel.CodeInvalidArgument, "asset_id is required")
+	src, err := tasks.Request{AssetID: req.AssetID, Source: req.Source, Path: req.Path}.Target()
+	if err != nil {
+		return tasks.View{}, err
 	}
 	c, err := f.live.Catalog.Get(name, req.Version)
 	if err != nil {
@@ -93,7 +98,7 @@ func (f *Flows) Run(ctx context.Context, tenantID, name string, req RunRequest, 
 		return tasks.View{}, err
 	}
 	return f.tasks.SubmitFlow(ctx, tenantID, tasks.FlowRequest{
-		AssetID: req.AssetID, Call: easel.FlowCall{Flow: c.Name(), Version: c.Version(), Params: req.Params},
+		AssetID: req.AssetID, Source: src, Call: easel.FlowCall{Flow: c.Name(), Version: c.Version(), Params: req.Params},
 		CallbackURL: req.CallbackURL, Region: req.Region, Wait: wait,
 	})
 }

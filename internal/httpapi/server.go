@@ -92,6 +92,7 @@ func New(cfg Config, deps Deps) http.Handler {
 	}
 	if s.Tasks != nil {
 		mux.HandleFunc("POST /v1/assets/{id}/tasks", s.authed(easel.ScopeUpload, keyOnly, s.createAssetTask))
+		mux.HandleFunc("POST /v1/tasks", s.authed(easel.ScopeUpload, keyOnly, s.createTask))
 		mux.HandleFunc("GET /v1/tasks", s.authed(easel.ScopeRead, keyOnly, s.listTasks))
 		mux.HandleFunc("GET /v1/tasks/{id}", s.authed(easel.ScopeRead, keyOnly, s.getTask))
 		mux.HandleFunc("POST /v1/tasks/{id}/retry", s.authed(easel.ScopeUpload, keyOnly, s.retryTask))

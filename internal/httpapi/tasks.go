@@ -66,6 +66,27 @@ func (s *server) createAssetTask(w http.ResponseWriter, r *http.Request) {
 	writeTask(w, v, nil)
 }
 
+// createTask handles POST /v1/tasks: a task on the asset_id, or on the
+// source and path, the body names.
+func (s *server) createTask(w http.ResponseWriter, r *http.Request) {
+	var req tasks.SubmitRequest
+	var err error
+	if req.Wait, err = parseWait(r.URL.Query().Get("wait")); err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	if err := decodeJSON(r, &req.Task); err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	v, err := s.Tasks.Submit(r.Context(), tenantOf(r), req)
+	if err != nil {
+		writeError(w, r, s.Log, err)
+		return
+	}
+	writeTask(w, v, nil)
+}
+
 func (s *server) getTask(w http.ResponseWriter, r *http.Request) {
 	v, err := s.Tasks.Get(r.Context(), tenantOf(r), r.PathValue("id"))
 	if err != nil {

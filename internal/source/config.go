@@ -10,10 +10,14 @@ import (
 	"github.com/easelhq/easel/internal/netguard"
 )
 
-// Origin is one named remote source of originals.
+// Origin is one named remote source of originals: an http(s) base URL or
+// an S3 bucket, exactly one of the two.
 type Origin struct {
 	// URL is the base URL, http or https; paths are resolved below it.
 	URL string `yaml:"url"`
+	// S3 is a bucket with its credentials; paths are object names below
+	// its prefix.
+	S3 *S3Origin `yaml:"s3"`
 	// Prefixes, when not empty, are the only path prefixes (below URL,
 	// starting with "/") that may be fetched.
 	Prefixes []string `yaml:"prefixes"`
@@ -85,8 +89,19 @@ func (c Config) Validate() error {
 		if !originName.MatchString(name) {
 			return fmt.Errorf("sources: name %q: use 1..64 letters, digits, - and _", name)
 		}
-		if _, err := parseBase(o); err != nil {
-			return fmt.Errorf("sources.%s.url: %w", name, err)
+		switch {
+		case o.URL != "" && o.S3 != nil:
+			return fmt.Errorf("sources.%s: set url or s3, not both", name)
+		case o.S3 != nil:
+			if err := o.S3.validate(name, o.Policy()); err != nil {
+				return err
+			}
+		case o.URL == "":
+			return fmt.Errorf("sources.%s: set url or s3", name)
+		default:
+			if _, err := parseBase(o); err != nil {
+				return fmt.Errorf("sources.%s.url: %w", name, err)
+			}
 		}
 		for _, p := range o.Prefixes {
 			if !strings.HasPrefix(p, "/") || strings.Contains(p, "..") || strings.ContainsAny(p, "%\\?#") {

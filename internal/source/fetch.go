@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/blob/s3"
 	"github.com/easelhq/easel/internal/netguard"
 	"github.com/easelhq/easel/transform"
 )
@@ -31,8 +32,9 @@ type Fetcher struct {
 type origin struct {
 	Origin
 	name   string
-	base   *url.URL
-	client *http.Client
+	base   *url.URL     // http(s) origins
+	client *http.Client // http(s) origins
+	bucket *s3.Store    // S3 origins
 }
 
 // Option changes how New builds a Fetcher.
@@ -67,6 +69,14 @@ func New(cfg Config, cache Cache, opts ...Option) (*Fetcher, error) {
 	}
 	f := &Fetcher{cfg: cfg, cache: cache, now: o.now, log: o.log, origins: map[string]*origin{}}
 	for name, org := range cfg.Origins {
+		if org.S3 != nil {
+			bucket, err := org.S3.store(name, org.Policy(), o.resolver, cfg)
+			if err != nil {
+				return nil, err
+			}
+			f.origins[name] = &origin{Origin: org, name: name, bucket: bucket}
+			continue
+		}
 		base, err := parseBase(org)
 		if err != nil {
 			return nil, fmt.Errorf("sources.%s.url: %w", name, err)
@@ -113,6 +123,9 @@ func (f *Fetcher) Resolve(tenant, name, rawPath string) (*url.URL, string, error
 	if !underPrefix(p, o.Prefixes) {
 		return nil, "", easel.Errorf(easel.CodePermissionDenied, "source %q: path %s is outside its prefixes", name, quote(p))
 	}
+	if o.bucket != nil {
+		return s3URL(o.S3.Bucket, o.S3.Prefix+p[1:]), name + ":" + p, nil
+	}
 	u := *o.base
 	u.Path = o.base.Path + p[1:]
 	u.RawPath = ""
@@ -122,18 +135,25 @@ func (f *Fetcher) Resolve(tenant, name, rawPath string) (*url.URL, string, error
 // Match finds the origin open to tenant that a full URL falls inside (the
 // longest matching base URL; by name among equal ones) and returns its name
 // and the rest of the path, percent-encoded, for Fetch. The URL must be
-// http or https without query, fragment or user information. A URL inside
+// http or https, or s3://bucket/object for S3 origins (matched by bucket
+// and prefix), without query, fragment or user information. A URL inside
 // no such origin is permission_denied.
 func (f *Fetcher) Match(tenant, rawURL string) (name, rawPath string, err error) {
 	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Opaque != "" {
-		return "", "", easel.Errorf(easel.CodeInvalidArgument, "source URL %s: not an absolute http(s) URL", quote(rawURL))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "s3") || u.Host == "" || u.User != nil || u.Opaque != "" {
+		return "", "", easel.Errorf(easel.CodeInvalidArgument, "source URL %s: not an absolute http(s) or s3 URL", quote(rawURL))
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
 		return "", "", easel.Errorf(easel.CodeInvalidArgument, "source URL %s: query strings and fragments are not supported", quote(rawURL))
 	}
+	if u.Scheme == "s3" {
+		return f.matchS3(tenant, u)
+	}
 	best := -1
 	for n, o := range f.origins {
+		if o.base == nil {
+			continue
+		}
 		bp := o.base.EscapedPath()
 		if !o.openTo(tenant) || u.Scheme != o.base.Scheme || !strings.EqualFold(u.Host, o.base.Host) ||
 			!strings.HasPrefix(u.EscapedPath(), bp) {
@@ -163,6 +183,9 @@ func (f *Fetcher) Fetch(ctx context.Context, tenant, name, rawPath string) (Imag
 	}
 	o := f.origins[name]
 	e, err := f.flights.do(ctx, key, func(ctx context.Context) (Entry, error) {
+		if o.bucket != nil {
+			return f.fetchS3(ctx, o, strings.TrimPrefix(u.Path, "/"), key)
+		}
 		return f.fetch(ctx, o, u, key)
 	})
 	if err != nil {

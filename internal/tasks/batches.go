@@ -45,7 +45,7 @@ func (s *Batches) Submit(ctx context.Context, tenantID string, req BatchRequest)
 		return BatchResult{}, easel.Errorf(easel.CodeInvalidArgument, "items: at most %d per batch", t.cfg.MaxBatch)
 	}
 	specs := make([]Spec, len(req.Items))
-	assetIDs := make([]string, len(req.Items))
+	targets := make([]target, len(req.Items))
 	for i, item := range req.Items {
 		if item.CallbackURL == "" {
 			item.CallbackURL = req.CallbackURL
@@ -54,9 +54,13 @@ func (s *Batches) Submit(ctx context.Context, tenantID string, req BatchRequest)
 		if err != nil {
 			return BatchResult{}, prefixItem(true, i, err)
 		}
-		specs[i], assetIDs[i] = spec, item.AssetID
+		src, err := item.Target()
+		if err != nil {
+			return BatchResult{}, prefixItem(true, i, err)
+		}
+		specs[i], targets[i] = spec, target{assetID: item.AssetID, source: src}
 	}
-	b, tasks, err := t.create(ctx, tenantID, assetIDs, specs, true)
+	b, tasks, err := t.create(ctx, tenantID, targets, specs, true)
 	if err != nil {
 		return BatchResult{}, err
 	}

@@ -7,10 +7,12 @@ import (
 	"github.com/easelhq/easel"
 )
 
-// FlowRequest asks for a flow run on one asset. The caller (the flows use
-// case) has checked the flow exists and its parameters validate.
+// FlowRequest asks for a flow run on one asset, or on a source image
+// (Source instead of AssetID). The caller (the flows use case) has checked
+// the flow exists and its parameters validate.
 type FlowRequest struct {
 	AssetID     string
+	Source      *easel.TaskSource
 	Call        easel.FlowCall
 	CallbackURL string
 	Region      string
@@ -31,19 +33,25 @@ func (s *Tasks) SubmitFlow(ctx context.Context, tenantID string, req FlowRequest
 			return View{}, err
 		}
 	}
-	a, err := s.meta.GetAsset(ctx, req.AssetID)
-	if easel.IsNotFound(err) || err == nil && a.TenantID != tenantID {
-		return View{}, easel.Errorf(easel.CodeNotFound, "asset %q not found", req.AssetID)
-	}
-	if err != nil {
-		return View{}, err
+	if req.Source != nil {
+		if err := s.checkSource(ctx, tenantID, *req.Source); err != nil {
+			return View{}, err
+		}
+	} else {
+		a, err := s.meta.GetAsset(ctx, req.AssetID)
+		if easel.IsNotFound(err) || err == nil && a.TenantID != tenantID {
+			return View{}, easel.Errorf(easel.CodeNotFound, "asset %q not found", req.AssetID)
+		}
+		if err != nil {
+			return View{}, err
+		}
 	}
 	ops, err := easel.FlowTaskOps(req.Call)
 	if err != nil {
 		return View{}, err
 	}
 	now := time.Now().UTC()
-	t := easel.Task{ID: easel.NewID(), TenantID: tenantID, AssetID: a.ID, Kind: easel.TaskFlow, Ops: ops,
+	t := easel.Task{ID: easel.NewID(), TenantID: tenantID, AssetID: req.AssetID, Source: req.Source, Kind: easel.TaskFlow, Ops: ops,
 		State: easel.TaskAccepted, CallbackURL: req.CallbackURL, Region: req.Region, CreatedAt: now, UpdatedAt: now}
 	if err := s.tasks.CreateTasks(ctx, nil, []easel.Task{t}); err != nil {
 		return View{}, err

@@ -17,8 +17,11 @@ type Config struct {
 	// CheckCallbackURL refuses callback URLs the server must not call
 	// (internal/webhook.CheckURL with the callbacks settings). Required.
 	CheckCallbackURL func(rawURL string) error
-	OutboxInterval   time.Duration
-	OutboxMinAge     time.Duration
+	// Sources checks the source image of a task before it is queued; nil:
+	// tasks cannot name sources.
+	Sources        Sources
+	OutboxInterval time.Duration
+	OutboxMinAge   time.Duration
 	// PublishTimeout bounds the publish a submission makes before it
 	// answers; past it the task stays accepted and the outbox relay
 	// publishes it, so a queue that is down never holds a client (an
@@ -35,6 +38,16 @@ type Signer interface {
 	// SignPath returns the signed delivery path of ops on assetID, signed
 	// with the tenant's newest active key.
 	SignPath(ctx context.Context, tenantID, ops, assetID, ext string) (string, error)
+}
+
+// Sources checks that a tenant may have a source image fetched; the
+// internal/imports.Importer is the real one.
+type Sources interface {
+	// Check returns nil when the tenant may fetch rawPath from the source
+	// called name; else not_found for a source that does not exist or is
+	// not open to the tenant, permission_denied for a path outside its
+	// prefixes, invalid_argument for a malformed path. It fetches nothing.
+	Check(ctx context.Context, tenantID, name, rawPath string) error
 }
 
 // Tasks submits tasks and answers about them. A task is committed in state
@@ -74,23 +87,38 @@ type SubmitRequest struct {
 }
 
 // Submit validates the request, creates the task and publishes it. The
-// asset must belong to the tenant. The view's state tells whether the task
+// asset must belong to the tenant, or the source be open to it (checked
+// before anything is stored). The view's state tells whether the task
 // finished within the wait.
 func (s *Tasks) Submit(ctx context.Context, tenantID string, req SubmitRequest) (View, error) {
 	spec, err := s.Validate(req.Task)
 	if err != nil {
 		return View{}, err
 	}
-	return s.SubmitSpec(ctx, tenantID, req.Task.AssetID, spec, req.Wait)
+	src, err := req.Task.Target()
+	if err != nil {
+		return View{}, err
+	}
+	return s.submit(ctx, tenantID, target{assetID: req.Task.AssetID, source: src}, spec, req.Wait)
 }
 
 // SubmitSpec is Submit for a request validated already (an upload validates
 // its operations before it stores the original).
 func (s *Tasks) SubmitSpec(ctx context.Context, tenantID, assetID string, spec Spec, wait time.Duration) (View, error) {
+	return s.submit(ctx, tenantID, target{assetID: assetID}, spec, wait)
+}
+
+// target is what a task works on: an asset, or a source image.
+type target struct {
+	assetID string
+	source  *easel.TaskSource
+}
+
+func (s *Tasks) submit(ctx context.Context, tenantID string, tg target, spec Spec, wait time.Duration) (View, error) {
 	if wait < 0 || wait > MaxWait {
 		return View{}, easel.Errorf(easel.CodeInvalidArgument, "wait must be a duration up to %s, such as 10s", MaxWait)
 	}
-	_, tasks, err := s.create(ctx, tenantID, []string{assetID}, []Spec{spec}, false)
+	_, tasks, err := s.create(ctx, tenantID, []target{tg}, []Spec{spec}, false)
 	if err != nil {
 		return View{}, err
 	}
@@ -104,8 +132,9 @@ func (s *Tasks) SubmitSpec(ctx context.Context, tenantID, assetID string, spec S
 }
 
 // create stores one task per spec (in a batch when batch is true) and
-// publishes them. Every asset must belong to the tenant.
-func (s *Tasks) create(ctx context.Context, tenantID string, assetIDs []string, specs []Spec, batch bool) (*easel.Batch, []easel.Task, error) {
+// publishes them. Every asset must belong to the tenant, every source
+// image be open to it.
+func (s *Tasks) create(ctx context.Context, tenantID string, targets []target, specs []Spec, batch bool) (*easel.Batch, []easel.Task, error) {
 	now := time.Now().UTC()
 	var b *easel.Batch
 	if batch {
@@ -114,8 +143,12 @@ func (s *Tasks) create(ctx context.Context, tenantID string, assetIDs []string, 
 	tasks := make([]easel.Task, len(specs))
 	seen := make(map[string]bool)
 	for i, spec := range specs {
-		assetID := assetIDs[i]
-		if !seen[assetID] {
+		assetID, src := targets[i].assetID, targets[i].source
+		if src != nil {
+			if err := s.checkSource(ctx, tenantID, *src); err != nil {
+				return nil, nil, prefixItem(batch, i, err)
+			}
+		} else if !seen[assetID] {
 			a, err := s.meta.GetAsset(ctx, assetID)
 			if easel.IsNotFound(err) || err == nil && a.TenantID != tenantID {
 				return nil, nil, prefixItem(batch, i, easel.Errorf(easel.CodeNotFound, "asset %q not found", assetID))
@@ -126,7 +159,7 @@ func (s *Tasks) create(ctx context.Context, tenantID string, assetIDs []string, 
 			seen[assetID] = true
 		}
 		tasks[i] = easel.Task{
-			ID: easel.NewID(), TenantID: tenantID, AssetID: assetID, Kind: easel.TaskRender, Ops: spec.ops,
+			ID: easel.NewID(), TenantID: tenantID, AssetID: assetID, Source: src, Kind: easel.TaskRender, Ops: spec.ops,
 			State: easel.TaskAccepted, CallbackURL: spec.callbackURL, Region: spec.region, CreatedAt: now, UpdatedAt: now,
 		}
 		if b != nil {
@@ -140,6 +173,14 @@ func (s *Tasks) create(ctx context.Context, tenantID string, assetIDs []string, 
 		s.publish(ctx, &tasks[i])
 	}
 	return b, tasks, nil
+}
+
+// checkSource refuses a source image the tenant may not have fetched.
+func (s *Tasks) checkSource(ctx context.Context, tenantID string, src easel.TaskSource) error {
+	if s.cfg.Sources == nil {
+		return easel.Errorf(easel.CodeInvalidArgument, "source %q: this server has no sources", src.Name)
+	}
+	return s.cfg.Sources.Check(ctx, tenantID, src.Name, src.Path)
 }
 
 // SubmitAnalysis queues the analysis of an asset (faces, hashes, colours).

@@ -7,9 +7,15 @@ import (
 	"github.com/easelhq/easel/transform"
 )
 
-// Request asks for operations on one asset.
+// Request asks for operations on one asset, or on an image of a source
+// (Source and Path instead of AssetID).
 type Request struct {
-	AssetID     string   `json:"asset_id"`
+	AssetID string `json:"asset_id,omitempty"`
+	// Source and Path name a remote image: a configured source and a path
+	// below it (percent-encoded as in a src: delivery URL). The worker
+	// fetches it and imports it as an asset of the tenant.
+	Source      string   `json:"source,omitempty"`
+	Path        string   `json:"path,omitempty"`
 	Ops         []string `json:"ops"`
 	CallbackURL string   `json:"callback_url,omitempty"`
 	// Region routes the task: it is published on easel.tasks.<region>.<kind>.
@@ -29,6 +35,25 @@ type Spec struct {
 func (s Spec) Ops() []string { return s.ops }
 
 var regionPattern = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+
+// Target returns the request's source, or nil for an asset; exactly one
+// of the two must be named.
+func (req Request) Target() (*easel.TaskSource, error) {
+	switch {
+	case req.Source != "" && req.AssetID != "":
+		return nil, easel.Errorf(easel.CodeInvalidArgument, "name asset_id or source, not both")
+	case req.Source != "":
+		if req.Path == "" {
+			return nil, easel.Errorf(easel.CodeInvalidArgument, "path: the image's path in source %q is required", req.Source)
+		}
+		return &easel.TaskSource{Name: req.Source, Path: req.Path}, nil
+	case req.Path != "":
+		return nil, easel.Errorf(easel.CodeInvalidArgument, "path needs a source")
+	case req.AssetID == "":
+		return nil, easel.Errorf(easel.CodeInvalidArgument, "asset_id or source is required")
+	}
+	return nil, nil
+}
 
 // Validate checks a request before anything is stored and returns it in
 // canonical form. It does not look the asset up.

@@ -10,7 +10,9 @@ import (
 // tile) scaled into a size×size model input, padded black, and the
 // transform back to the image's pixels.
 type view struct {
-	small          RGB     // the part, scaled; small.W, small.H ≤ size
+	small          RGB     // the scaled image the part is read from
+	srcX, srcY     int     // the part's origin in small (tiles)
+	w0, h0         int     // the part's size; ≤ size
 	size           int     // the model's input side
 	padX, padY     int     // offset of small in the input
 	scaleX, scaleY float64 // image pixels per input pixel
@@ -26,6 +28,7 @@ func newLetterbox(img RGB, size int, zoomOut float64) view {
 	h := max(1, min(size, int(math.Round(float64(img.H)*s))))
 	return view{
 		small:  resize(img, w, h),
+		w0:     w, h0: h,
 		size:   size,
 		padX:   (size - w) / 2,
 		padY:   (size - h) / 2,
@@ -36,11 +39,14 @@ func newLetterbox(img RGB, size int, zoomOut float64) view {
 }
 
 // newTile shows the size×size part at (x, y) of scaled, which is img
-// scaled by s (scaled may be smaller than a tile: it is padded).
+// scaled by s (scaled may be smaller than a tile: it is padded). The part
+// is read from scaled when the input is filled: no copy per tile.
 func newTile(scaled RGB, s float64, x, y, size, imgW, imgH int) view {
 	w, h := min(size, scaled.W-x), min(size, scaled.H-y)
 	return view{
-		small:  crop(scaled, x, y, w, h),
+		small:  scaled,
+		srcX:   x, srcY: y,
+		w0:     w, h0: h,
 		size:   size,
 		scaleX: 1 / s, scaleY: 1 / s,
 		offX: float64(x) / s, offY: float64(y) / s,
@@ -48,19 +54,33 @@ func newTile(scaled RGB, s float64, x, y, size, imgW, imgH int) view {
 	}
 }
 
-// fill writes the NHWC input tensor, RGB scaled to [-1, 1].
+// fill writes the NHWC input tensor, RGB scaled to [-1, 1]; the padding
+// (black, -1) is written only when the part does not cover the input.
 func (l view) fill(dst []float32) {
-	for i := range dst {
-		dst[i] = -1
+	if l.w0 < l.size || l.h0 < l.size {
+		for i := range dst {
+			dst[i] = -1
+		}
 	}
-	for y := range l.small.H {
-		src := l.small.Pix[y*l.small.W*3 : (y+1)*l.small.W*3]
+	for y := range l.h0 {
+		row := (l.srcY+y)*l.small.W + l.srcX
+		src := l.small.Pix[row*3 : (row+l.w0)*3]
 		out := dst[((y+l.padY)*l.size+l.padX)*3:]
+		out = out[:len(src)]
 		for i, v := range src {
-			out[i] = float32(v)/127.5 - 1
+			out[i] = inputLevels[v]
 		}
 	}
 }
+
+// inputLevels maps a byte to the model's input level, as
+// float32(v)/127.5 - 1 computes it (a table: no division per value).
+var inputLevels = func() (t [256]float32) {
+	for v := range t {
+		t[v] = float32(v)/127.5 - 1
+	}
+	return t
+}()
 
 // point maps a point of the input to the image's pixels.
 func (l view) point(u, v float64) (float64, float64) {

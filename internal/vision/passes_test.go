@@ -44,7 +44,7 @@ func TestTilesMapBack(t *testing.T) {
 		x, y := v.point(0, 0)
 		require.GreaterOrEqual(t, x, 0.0)
 		require.GreaterOrEqual(t, y, 0.0)
-		x1, _ := v.point(float64(v.small.W), 0)
+		x1, _ := v.point(float64(v.w0), 0)
 		require.LessOrEqual(t, x1, 700.0+1e-9)
 	}
 }

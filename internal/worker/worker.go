@@ -36,6 +36,15 @@ type Loader interface {
 	LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, error)
 }
 
+// Importer makes the source image of a task an asset of its tenant
+// (internal/imports.Importer is the real one): it fetches the image through
+// the sources' safe fetcher and cache, checking the tenant and the path
+// again, and returns the asset, an existing one when the same image at the
+// same path was imported before.
+type Importer interface {
+	Import(ctx context.Context, tenantID string, src easel.TaskSource) (easel.Asset, error)
+}
+
 // Observer is told how tasks end, for metrics. Its methods must be cheap
 // and safe for concurrent use.
 type Observer interface {
@@ -77,6 +86,7 @@ type Deps struct {
 	Assets     AssetStore
 	Blobs      OutputStore
 	Loader     Loader
+	Importer   Importer             // nil: tasks on source images fail
 	Processors map[string]Processor // by task kind
 	Observer   Observer             // nil: none
 	Log        *slog.Logger
@@ -101,6 +111,7 @@ type Worker struct {
 	tasks      TaskStore
 	blobs      OutputStore
 	loader     Loader
+	importer   Importer
 	processors map[string]Processor // by task kind
 	log        *slog.Logger
 	obs        Observer
@@ -121,7 +132,7 @@ func New(cfg Config, deps Deps) *Worker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{cfg: cfg, queue: deps.Queue, meta: deps.Assets, tasks: deps.Tasks, blobs: deps.Blobs, loader: deps.Loader,
+	return &Worker{cfg: cfg, queue: deps.Queue, meta: deps.Assets, tasks: deps.Tasks, blobs: deps.Blobs, loader: deps.Loader, importer: deps.Importer,
 		processors: deps.Processors, obs: obs, log: log, hctx: hctx, hcancel: hcancel}
 }
 
@@ -225,11 +236,22 @@ func (w *Worker) handle(m easel.TaskMessage, d easel.Delivery) {
 	_ = d.Ack(bg)
 }
 
-// run executes download, process and store, timing each.
+// run executes download, process and store, timing each. A task on a
+// source image not imported yet is imported first (part of download); its
+// AssetID is then set, and recorded with the task's next update.
 func (w *Worker) run(ctx context.Context, t *easel.Task) ([]easel.TaskOutput, string, error) {
 	start := time.Now()
-	a, err := w.meta.GetAsset(ctx, t.AssetID)
-	if err != nil {
+	var a easel.Asset
+	var err error
+	if t.AssetID == "" && t.Source != nil {
+		if w.importer == nil {
+			return nil, stageDownload, easel.Errorf(easel.CodeInvalidArgument, "source %q: this worker reads no sources", t.Source.Name)
+		}
+		if a, err = w.importer.Import(ctx, t.TenantID, *t.Source); err != nil {
+			return nil, stageDownload, err
+		}
+		t.AssetID = a.ID
+	} else if a, err = w.meta.GetAsset(ctx, t.AssetID); err != nil {
 		return nil, stageDownload, err
 	}
 	original, err := w.loader.LoadOriginal(ctx, a)

@@ -120,26 +120,37 @@ func (s *Store) open(ctx context.Context, op, key, rng string) (io.ReadCloser, e
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("s3 blob: %s %q: %w", op, key, err)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	var timedOut atomic.Bool
-	timer := time.AfterFunc(s.cfg.Timeout, func() { timedOut.Store(true); cancel() })
 	in := &awss3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: s.object(key)}
 	if rng != "" {
 		in.Range = aws.String(rng)
 	}
-	out, err := s.client.GetObject(ctx, in)
-	timer.Stop()
+	out, cancel, err := s.getObject(ctx, in)
 	if err != nil {
-		cancel()
 		if rng != "" && apiCode(err) == "InvalidRange" {
 			return io.NopCloser(strings.NewReader("")), nil // starts at or past the end
-		}
-		if timedOut.Load() {
-			err = fmt.Errorf("%w after %s: %w", context.DeadlineExceeded, s.cfg.Timeout, err)
 		}
 		return nil, s.mapErr(op, key, err)
 	}
 	return &body{ReadCloser: out.Body, cancel: cancel}, nil
+}
+
+// getObject sends in with the per-call timeout on the response headers
+// only: on success the returned cancel ends the body's context, and the
+// caller must call it; on failure it has been called.
+func (s *Store) getObject(ctx context.Context, in *awss3.GetObjectInput) (*awss3.GetObjectOutput, context.CancelFunc, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	var timedOut atomic.Bool
+	timer := time.AfterFunc(s.cfg.Timeout, func() { timedOut.Store(true); cancel() })
+	out, err := s.client.GetObject(ctx, in)
+	timer.Stop()
+	if err != nil {
+		cancel()
+		if timedOut.Load() {
+			err = fmt.Errorf("%w after %s: %w", context.DeadlineExceeded, s.cfg.Timeout, err)
+		}
+		return nil, nil, err
+	}
+	return out, cancel, nil
 }
 
 // body closes the response body and releases its context.

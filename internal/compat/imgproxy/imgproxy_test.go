@@ -242,8 +242,11 @@ func (f matcherFunc) Match(_, u string) (string, string, error) { return f(u) }
 func TestSource(t *testing.T) {
 	t.Parallel()
 	m := matcherFunc(func(u string) (string, string, error) {
-		if u == "http://example.com/images/curiosity.jpg" {
+		switch u {
+		case "http://example.com/images/curiosity.jpg":
 			return "ex", "images/curiosity.jpg", nil
+		case "s3://photos/images/curiosity.jpg":
+			return "archive", "images/curiosity.jpg", nil
 		}
 		return "", "", easel.Errorf(easel.CodePermissionDenied, "inside no source")
 	})
@@ -251,9 +254,15 @@ func TestSource(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "ex", name)
 	require.Equal(t, "images/curiosity.jpg", p)
+	name, p, err = imgproxy.Request{SourceURL: "s3://photos/images/curiosity.jpg"}.Source("t", m)
+	require.NoError(t, err)
+	require.Equal(t, "archive", name)
+	require.Equal(t, "images/curiosity.jpg", p)
 	_, _, err = imgproxy.Request{SourceURL: "http://169.254.169.254/"}.Source("t", m)
 	require.Equal(t, easel.CodePermissionDenied, easel.ErrorCode(err))
 	_, _, err = imgproxy.Request{SourceURL: "s3://bucket/a.jpg"}.Source("t", m)
+	require.Equal(t, easel.CodePermissionDenied, easel.ErrorCode(err), "s3 URLs go to the matcher, which knows no such bucket")
+	_, _, err = imgproxy.Request{SourceURL: "gs://bucket/a.jpg"}.Source("t", m)
 	require.Equal(t, easel.CodeInvalidArgument, easel.ErrorCode(err))
 	_, _, err = imgproxy.Request{SourceURL: "local:///a.jpg"}.Source("t", m)
 	require.Equal(t, easel.CodeInvalidArgument, easel.ErrorCode(err))

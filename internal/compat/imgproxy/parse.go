@@ -142,11 +142,13 @@ func invalid(item, format string, args ...any) error {
 type Matcher = compat.Matcher
 
 // Source returns the source name and percent-encoded path of the source
-// URL, which must fall inside a configured source open to tenant.
+// URL, which must fall inside a configured source open to tenant: an
+// http(s) URL below a source's url, or s3://bucket/object (imgproxy's S3
+// form) in the bucket, below the prefix, of an S3 source.
 func (r Request) Source(tenant string, m Matcher) (name, rawPath string, err error) {
 	u, err := url.Parse(r.SourceURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", "", easel.Errorf(easel.CodeInvalidArgument, "imgproxy: source URL %s: only http and https", compat.Item(r.SourceURL))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "s3") {
+		return "", "", easel.Errorf(easel.CodeInvalidArgument, "imgproxy: source URL %s: only http, https and s3", compat.Item(r.SourceURL))
 	}
 	return m.Match(tenant, u.String())
 }

@@ -38,6 +38,8 @@ func RunTasks(t *testing.T, newStore func(t *testing.T) Store) {
 		{"DeadLetters", testDeadLetters},
 		{"CallbackDeliveries", testCallbackDeliveries},
 		{"WebhookSecret", testWebhookSecret},
+		{"SourceTask", testSourceTask},
+		{"SourceAssets", testSourceAssets},
 	})
 }
 

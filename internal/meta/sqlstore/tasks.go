@@ -23,7 +23,7 @@ const (
 )
 
 const taskColumns = "id, tenant_id, asset_id, batch_id, kind, region, ops, state, attempts, generation, " +
-	"callback_url, timings, outputs, error, created_at, updated_at, started_at, finished_at"
+	"callback_url, timings, outputs, error, created_at, updated_at, started_at, finished_at, source"
 
 // validTaskState reports whether s is one of the easel.Task* states.
 func validTaskState(s easel.TaskState) bool {
@@ -112,8 +112,16 @@ func insertArgs(t easel.Task) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.TenantID == "" || t.AssetID == "" || t.Kind == "" {
-		return nil, easel.Errorf(easel.CodeInvalidArgument, "task %s: tenant, asset and kind are required", t.ID)
+	if t.TenantID == "" || t.AssetID == "" && t.Source == nil || t.Kind == "" {
+		return nil, easel.Errorf(easel.CodeInvalidArgument, "task %s: tenant, asset (or source) and kind are required", t.ID)
+	}
+	var src sql.NullString
+	if t.Source != nil {
+		b, err := json.Marshal(t.Source)
+		if err != nil {
+			return nil, fmt.Errorf("task %s: encode source: %w", t.ID, err)
+		}
+		src = sql.NullString{String: string(b), Valid: true}
 	}
 	created, err := toNanos(t.CreatedAt, "task created_at")
 	if err != nil {
@@ -125,10 +133,10 @@ func insertArgs(t easel.Task) ([]any, error) {
 	}
 	batch := sql.NullString{String: t.BatchID, Valid: t.BatchID != ""}
 	return []any{t.ID, t.TenantID, t.AssetID, batch, t.Kind, t.Region, string(ops), m.state, m.attempts,
-		m.generation, t.CallbackURL, m.timings, m.outputs, m.errJSON, created, m.updated, m.started, m.finished}, nil
+		m.generation, t.CallbackURL, m.timings, m.outputs, m.errJSON, created, m.updated, m.started, m.finished, src}, nil
 }
 
-const insertTaskSQL = "INSERT INTO tasks (" + taskColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+const insertTaskSQL = "INSERT INTO tasks (" + taskColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 // CreateTasks inserts the batch, when not nil, and the tasks in one
 // transaction: all or nothing.
@@ -268,8 +276,10 @@ func (s *Store) GetTask(ctx context.Context, id string) (easel.Task, error) {
 // UpdateTask replaces the task's mutable fields (state, attempts, generation,
 // timings, outputs, error, started_at, finished_at, updated_at) with those of
 // t when its stored state is one of from, or unconditionally when from is
-// empty. The other fields of t (tenant, asset, batch, kind, region, ops,
-// callback URL, created_at) are ignored: they never change.
+// empty. The asset is set once: a stored empty asset_id (a source task
+// before its import) takes t.AssetID. The other fields of t (tenant, a
+// set asset, batch, kind, region, ops, source, callback URL, created_at)
+// are ignored: they never change.
 //
 // It returns (true, nil) when the row was updated, (false, nil) when the task
 // exists but its state is not in from, and (false, error with
@@ -285,9 +295,9 @@ func (s *Store) UpdateTask(ctx context.Context, t easel.Task, from ...easel.Task
 			return false, easel.Errorf(easel.CodeInvalidArgument, "task %s: unknown from state %q", t.ID, f)
 		}
 	}
-	args := make([]any, 0, 10+len(from))
+	args := make([]any, 0, 11+len(from))
 	args = append(args, m.state, m.attempts, m.generation, m.timings, m.outputs, m.errJSON,
-		m.started, m.finished, m.updated, t.ID)
+		m.started, m.finished, m.updated, t.AssetID, t.ID)
 	query := updateTaskSQL
 	if len(from) > 0 {
 		query = updateTaskFromSQL(len(from))
@@ -349,8 +359,11 @@ func (s *Store) UpdateTask(ctx context.Context, t easel.Task, from ...easel.Task
 	return false, easel.Errorf(easel.CodeNotFound, "task %s not found", t.ID)
 }
 
+// updateTaskSQL fills asset_id once: a source task's, when its image has
+// become an asset; an asset_id already set never changes.
 const updateTaskSQL = "UPDATE tasks SET state = ?, attempts = ?, generation = ?, timings = ?, outputs = ?, " +
-	"error = ?, started_at = ?, finished_at = ?, updated_at = ? WHERE id = ?"
+	"error = ?, started_at = ?, finished_at = ?, updated_at = ?, " +
+	"asset_id = CASE WHEN asset_id = '' THEN ? ELSE asset_id END WHERE id = ?"
 
 // updateTaskFromSQLs caches the conditional updates by number of states.
 var updateTaskFromSQLs = func() (qs [8]string) {
@@ -414,10 +427,17 @@ func scanTask(sc scanner) (easel.Task, error) {
 		outputs, errJSON   sql.NullString
 		created, updated   int64
 		started, finishedN sql.NullInt64
+		src                sql.NullString
 	)
 	if err := sc.Scan(&t.ID, &t.TenantID, &t.AssetID, &batch, &t.Kind, &t.Region, &ops, &state, &t.Attempts,
-		&t.Generation, &t.CallbackURL, &timings, &outputs, &errJSON, &created, &updated, &started, &finishedN); err != nil {
+		&t.Generation, &t.CallbackURL, &timings, &outputs, &errJSON, &created, &updated, &started, &finishedN, &src); err != nil {
 		return easel.Task{}, err
+	}
+	if src.Valid {
+		t.Source = new(easel.TaskSource)
+		if err := json.Unmarshal([]byte(src.String), t.Source); err != nil {
+			return easel.Task{}, fmt.Errorf("task %s: bad stored source: %w", t.ID, err)
+		}
 	}
 	t.BatchID = batch.String
 	t.State = easel.TaskState(state)
