@@ -46,6 +46,7 @@ type Config struct {
 	Processors Processors               `yaml:"processors"`
 	Flows      Flows                    `yaml:"flows"`
 	Rules      Rules                    `yaml:"rules"`
+	Telemetry  Telemetry                `yaml:"telemetry"`
 }
 
 // Keys configures URL signing keys.
@@ -275,10 +276,11 @@ func Default() Config {
 			NearDuplicateDistance: 8,
 			NearDuplicateLimit:    20,
 		},
-		Blob:  defaultBlob(),
-		Meta:  defaultMeta(),
-		Keys:  Keys{Refresh: 5 * time.Second},
-		Fetch: defaultFetch(),
+		Blob:      defaultBlob(),
+		Meta:      defaultMeta(),
+		Keys:      Keys{Refresh: 5 * time.Second},
+		Fetch:     defaultFetch(),
+		Telemetry: defaultTelemetry(),
 		Delivery: Delivery{
 			CacheControl: "public, max-age=31536000, immutable",
 			Presets: map[string]string{
@@ -381,6 +383,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Meta.validate(); err != nil {
+		return err
+	}
+	if err := c.Telemetry.validate(); err != nil {
 		return err
 	}
 	for _, u := range c.Delivery.PurgeURLs {

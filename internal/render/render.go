@@ -68,11 +68,12 @@ func (r *Renderer) LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, err
 	return data, nil
 }
 
-// Render renders original, the bytes of asset a, with opts. accept is the
+// render renders original, the bytes of asset a, with opts. accept is the
 // request's Accept header, for f_auto ("" outside a request). It plans on
 // the original and reads, when the asset has levels, the smallest level
-// large enough for the plan instead (Output.Level tells which).
-func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error) {
+// large enough for the plan instead (Output.Level tells which). With
+// tracing it is the span "render" (trace.go).
+func (r *Renderer) render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error) {
 	if opts.Original {
 		return transform.Output{Data: original, Format: transform.Format(a.Format), Width: a.Width, Height: a.Height, Pages: a.Pages, Faces: -1}, nil
 	}
