@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/easelhq/easel/internal/config"
 	"github.com/easelhq/easel/internal/queue/queuetest"
+	"github.com/easelhq/easel/internal/telemetry/otlptest"
 )
 
 // TestTraceOfOneUpload uploads with operations and a callback, collects the
@@ -162,3 +164,29 @@ func names(spans []sdktrace.ReadOnlySpan) []string {
 func attrInt(k string, v int) attribute.KeyValue           { return attribute.Int(k, v) }
 func attrString(k, v string) attribute.KeyValue            { return attribute.String(k, v) }
 func attrStrings(k string, v ...string) attribute.KeyValue { return attribute.StringSlice(k, v) }
+
+// TestTracesExportOverOTLP runs the app with telemetry.otlp_endpoint set to
+// a local OTLP/HTTP receiver: the spans of an upload and of its task reach
+// it, decoded as a collector decodes them, once the provider is flushed.
+func TestTracesExportOverOTLP(t *testing.T) {
+	recv := otlptest.Start(t, true)
+	b := start(t, func(c *config.Config) {
+		c.Telemetry.OTLPEndpoint = recv.URL()
+		c.Telemetry.ServiceName = "easel-otlp-test"
+	})
+	resp, out := b.do(t, "POST", "/v1/assets?ops=w_16,f_png&wait=20s", bytes.NewReader(noisePNG(t, 4, 40, 30)))
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(out))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, b.app.Telemetry.Shutdown(ctx)) // what Close does last
+
+	require.Empty(t, recv.Refused())
+	got := map[string]bool{}
+	for _, s := range recv.Spans() {
+		require.Equal(t, "easel-otlp-test", s.Service)
+		got[s.Name] = true
+	}
+	for _, name := range []string{"POST /v1/assets", "publish tasks", "process tasks", "task render", "task.download", "render", "task.store"} {
+		require.True(t, got[name], "span %q not exported; got %v", name, got)
+	}
+}
