@@ -38,7 +38,7 @@ type bundle struct {
 
 // start builds the App from the defaults changed by edit, runs it on a free
 // loopback port, and stops it when the test ends.
-func start(t *testing.T, edit func(*config.Config), opts ...Option) *bundle {
+func start(t testing.TB, edit func(*config.Config), opts ...Option) *bundle {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"

@@ -59,31 +59,38 @@ func TestTraceOfOneUpload(t *testing.T) {
 			require.NoError(t, json.Unmarshal(out, &res))
 			require.Equal(t, "succeeded", res.Task.State, string(out))
 
-			// The callback's span ends after its POST: wait for it.
-			var spans []sdktrace.ReadOnlySpan
-			require.Eventually(t, func() bool {
-				spans = rec.Ended()
-				return slices.ContainsFunc(spans, func(s sdktrace.ReadOnlySpan) bool { return s.Name() == "webhook.deliver" })
-			}, 20*time.Second, 20*time.Millisecond)
-			require.EqualValues(t, 1, hooks.Load())
-
+			// Spans end in any order across the workers: wait until the
+			// callback's span has ended and every span of the trace has its
+			// parent (the request's span is ended before its answer).
 			var root sdktrace.ReadOnlySpan
-			for _, s := range spans {
-				if s.Name() == "POST /v1/assets" {
-					root = s
+			tr := map[trace.SpanID]sdktrace.ReadOnlySpan{}
+			require.Eventually(t, func() bool {
+				spans := rec.Ended()
+				root, tr = nil, map[trace.SpanID]sdktrace.ReadOnlySpan{}
+				for _, s := range spans {
+					if s.Name() == "POST /v1/assets" {
+						root = s
+					}
 				}
-			}
-			require.NotNil(t, root, "no span of the upload request among %v", names(spans))
+				if root == nil {
+					return false
+				}
+				for _, s := range spans {
+					if s.SpanContext().TraceID() == root.SpanContext().TraceID() {
+						tr[s.SpanContext().SpanID()] = s
+					}
+				}
+				for _, s := range tr {
+					if _, ok := tr[s.Parent().SpanID()]; !ok && s != root {
+						return false
+					}
+				}
+				return hasName(tr, "webhook.deliver") && hasName(tr, "task analyze") && hasName(tr, "task levels")
+			}, 20*time.Second, 20*time.Millisecond, "spans: %v", names(rec.Ended()))
+			require.EqualValues(t, 1, hooks.Load())
 			require.False(t, root.Parent().IsValid(), "the request span is the root")
 			require.Equal(t, trace.SpanKindServer, root.SpanKind())
 			require.Contains(t, root.Attributes(), attrInt("http.response.status_code", http.StatusOK))
-
-			tr := map[trace.SpanID]sdktrace.ReadOnlySpan{}
-			for _, s := range spans {
-				if s.SpanContext().TraceID() == root.SpanContext().TraceID() {
-					tr[s.SpanContext().SpanID()] = s
-				}
-			}
 			// Every span of the trace descends from the request.
 			for _, s := range tr {
 				for p := s; p != root; {
@@ -92,6 +99,7 @@ func TestTraceOfOneUpload(t *testing.T) {
 					p = parent
 				}
 			}
+
 			// The render task's chain, from the request to the callback's POST.
 			chain := []string{"POST /v1/assets", "publish tasks", "process tasks", "task render", "task.process", "render"}
 			leaf := findChain(t, tr, root, chain)
@@ -102,8 +110,6 @@ func TestTraceOfOneUpload(t *testing.T) {
 				require.True(t, hasChild(tr, task0, stage), "task render has no %s span", stage)
 			}
 			findChain(t, tr, root, append(chain[:4:4], "task.callback", "publish callbacks", "process callbacks", "webhook.deliver"))
-			// The upload's other tasks (analysis, levels) are in the trace too.
-			require.True(t, hasName(tr, "task analyze") && hasName(tr, "task levels"), "trace: %v", names(spans))
 			// Consumer spans are parented by the producer spans through the message headers.
 			for _, s := range tr {
 				if strings.HasPrefix(s.Name(), "process ") {
@@ -176,17 +182,23 @@ func TestTracesExportOverOTLP(t *testing.T) {
 	})
 	resp, out := b.do(t, "POST", "/v1/assets?ops=w_16,f_png&wait=20s", bytes.NewReader(noisePNG(t, 4, 40, 30)))
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(out))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	require.NoError(t, b.app.Telemetry.Shutdown(ctx)) // what Close does last
-
-	require.Empty(t, recv.Refused())
+	// The task's own spans end just after its answer: flush until they
+	// have arrived.
+	want := []string{"POST /v1/assets", "publish tasks", "process tasks", "task render", "task.download", "render", "task.store"}
 	got := map[string]bool{}
-	for _, s := range recv.Spans() {
-		require.Equal(t, "easel-otlp-test", s.Service)
-		got[s.Name] = true
-	}
-	for _, name := range []string{"POST /v1/assets", "publish tasks", "process tasks", "task render", "task.download", "render", "task.store"} {
-		require.True(t, got[name], "span %q not exported; got %v", name, got)
-	}
+	require.Eventually(t, func() bool {
+		if err := b.app.Telemetry.ForceFlush(context.Background()); err != nil {
+			return false
+		}
+		for _, s := range recv.Spans() {
+			got[s.Name+" @"+s.Service] = true
+		}
+		for _, name := range want {
+			if !got[name+" @easel-otlp-test"] {
+				return false
+			}
+		}
+		return true
+	}, 20*time.Second, 50*time.Millisecond, "exported: %v", got)
+	require.Empty(t, recv.Refused())
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strings"
+	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -24,19 +25,27 @@ func traced(tp trace.TracerProvider, next http.Handler) http.Handler {
 		return next
 	}
 	tracer := telemetry.Tracer(tp)
+	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer), trace.WithNewRoot()}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer), trace.WithNewRoot(),
-			trace.WithAttributes(attribute.String("http.request.method", r.Method))}
+		start := opts
 		if r.Header.Get("Traceparent") != "" {
 			if sc := trace.SpanContextFromContext(telemetry.ExtractCarrier(r.Context(), propagation.HeaderCarrier(r.Header))); sc.IsValid() {
-				opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
+				start = append(opts[:len(opts):len(opts)], trace.WithLinks(trace.Link{SpanContext: sc}))
 			}
 		}
-		ctx, span := tracer.Start(r.Context(), r.Method, opts...)
+		ctx, span := tracer.Start(r.Context(), r.Method, start...)
 		defer span.End()
-		rec := &spanRecorder{ResponseWriter: w}
+		if !span.IsRecording() { // not sampled: pass the context on, record nothing
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		rec := spanRecorders.Get().(*spanRecorder)
+		rec.ResponseWriter, rec.status = w, 0
 		r = r.WithContext(ctx)
 		next.ServeHTTP(rec, r) // the mux sets r.Pattern
+		status := rec.status
+		rec.ResponseWriter = nil
+		spanRecorders.Put(rec)
 		route := r.Pattern
 		if route == "" {
 			route = "unmatched"
@@ -47,17 +56,19 @@ func traced(tp trace.TracerProvider, next http.Handler) http.Handler {
 		} else {
 			name = r.Method + " " + route
 		}
-		status := rec.status
 		if status == 0 {
 			status = http.StatusOK
 		}
 		span.SetName(name)
-		span.SetAttributes(attribute.String("http.route", route), attribute.Int("http.response.status_code", status))
+		span.SetAttributes(attribute.String("http.request.method", r.Method), attribute.String("http.route", route),
+			attribute.Int("http.response.status_code", status))
 		if status >= 500 {
 			span.SetStatus(codes.Error, http.StatusText(status))
 		}
 	})
 }
+
+var spanRecorders = sync.Pool{New: func() any { return new(spanRecorder) }}
 
 // spanRecorder remembers the status code of a traced response.
 type spanRecorder struct {

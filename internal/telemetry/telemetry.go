@@ -144,6 +144,15 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 	return nil
 }
 
+// ForceFlush exports the spans ended so far, within ctx; a no-op when
+// tracing is off.
+func (p *Provider) ForceFlush(ctx context.Context) error {
+	if !p.Enabled() {
+		return nil
+	}
+	return p.sdk.ForceFlush(ctx)
+}
+
 // Tracer returns the easel tracer of tp, a no-op one when tp is nil.
 func Tracer(tp trace.TracerProvider) trace.Tracer {
 	if tp == nil {
