@@ -61,7 +61,7 @@ func TestTraceOfOneUpload(t *testing.T) {
 
 			// Spans end in any order across the workers: wait until the
 			// callback's span has ended and every span of the trace has its
-			// parent (the request's span is ended before its answer).
+			// parent (the request's span ends just after its answer).
 			var root sdktrace.ReadOnlySpan
 			tr := map[trace.SpanID]sdktrace.ReadOnlySpan{}
 			require.Eventually(t, func() bool {
