@@ -32,7 +32,7 @@ import (
 	"github.com/easelhq/easel/internal/queue/relay"
 	"github.com/easelhq/easel/internal/render"
 	"github.com/easelhq/easel/internal/tasks"
-	"github.com/easelhq/easel/internal/telemetry"
+	"github.com/easelhq/easel/internal/telemetry/tracing"
 	"github.com/easelhq/easel/internal/tus"
 	"github.com/easelhq/easel/internal/upload"
 	"github.com/easelhq/easel/internal/vision"
@@ -98,7 +98,7 @@ type App struct {
 
 	// Telemetry is the tracer provider (off unless telemetry.otlp_endpoint
 	// is set); Close flushes it.
-	Telemetry *telemetry.Provider
+	Telemetry *tracing.Provider
 
 	engine *vips.Engine
 	flow   *flowParts

@@ -8,6 +8,7 @@ import (
 
 	"github.com/easelhq/easel/internal/config"
 	"github.com/easelhq/easel/internal/telemetry"
+	"github.com/easelhq/easel/internal/telemetry/tracing"
 )
 
 // Option changes how New builds an App.
@@ -27,13 +28,13 @@ func WithSpanProcessor(sp sdktrace.SpanProcessor) Option {
 // newTelemetry returns the tracer provider of the telemetry settings, and
 // log with the trace and span IDs added to the records logged with a traced
 // context (log as it is when tracing is off).
-func newTelemetry(ctx context.Context, cfg config.Config, o options, log *slog.Logger) (*telemetry.Provider, *slog.Logger, error) {
-	tc := telemetry.NewDefaultConfig()
+func newTelemetry(ctx context.Context, cfg config.Config, o options, log *slog.Logger) (*tracing.Provider, *slog.Logger, error) {
+	tc := tracing.NewDefaultConfig()
 	tc.OTLPEndpoint = cfg.Telemetry.OTLPEndpoint
 	tc.ServiceName = cfg.Telemetry.ServiceName
 	tc.SampleRatio = cfg.Telemetry.SampleRatio
 	tc.SpanProcessors = o.spanProcessors
-	p, err := telemetry.New(ctx, tc)
+	p, err := tracing.New(ctx, tc)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/easelhq/easel/internal/telemetry"
+	"github.com/easelhq/easel/internal/telemetry/tracing"
 )
 
 // traced makes each request the root span of a trace, named by its route
@@ -29,7 +30,7 @@ func traced(tp trace.TracerProvider, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := opts
 		if r.Header.Get("Traceparent") != "" {
-			if sc := trace.SpanContextFromContext(telemetry.ExtractCarrier(r.Context(), propagation.HeaderCarrier(r.Header))); sc.IsValid() {
+			if sc := trace.SpanContextFromContext(tracing.ExtractCarrier(r.Context(), propagation.HeaderCarrier(r.Header))); sc.IsValid() {
 				start = append(opts[:len(opts):len(opts)], trace.WithLinks(trace.Link{SpanContext: sc}))
 			}
 		}

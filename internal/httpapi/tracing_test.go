@@ -12,15 +12,15 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/easelhq/easel/internal/telemetry"
 	"github.com/easelhq/easel/internal/telemetry/otlptest"
+	"github.com/easelhq/easel/internal/telemetry/tracing"
 )
 
-func tracedSetup(t testing.TB, ratio float64, processors ...sdktrace.SpanProcessor) (*bundle, *telemetry.Provider) {
-	cfg := telemetry.NewDefaultConfig()
+func tracedSetup(t testing.TB, ratio float64, processors ...sdktrace.SpanProcessor) (*bundle, *tracing.Provider) {
+	cfg := tracing.NewDefaultConfig()
 	cfg.SampleRatio = ratio
 	cfg.SpanProcessors = processors
-	p, err := telemetry.New(context.Background(), cfg)
+	p, err := tracing.New(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
 	return setup(t, options{tracer: p.TracerProvider()}), p
@@ -95,9 +95,9 @@ func BenchmarkMemoryHitTraced(b *testing.B) {
 		if ratio == 0 {
 			bb = setup(b, options{})
 		} else {
-			cfg := telemetry.NewDefaultConfig()
+			cfg := tracing.NewDefaultConfig()
 			cfg.OTLPEndpoint, cfg.SampleRatio = sink.URL(), ratio
-			p, err := telemetry.New(context.Background(), cfg)
+			p, err := tracing.New(context.Background(), cfg)
 			require.NoError(b, err)
 			b.Cleanup(func() { _ = p.Shutdown(context.Background()) })
 			bb, flush = setup(b, options{tracer: p.TracerProvider()}), p.ForceFlush

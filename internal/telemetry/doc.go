@@ -1,9 +1,13 @@
-// Package telemetry sets up OpenTelemetry tracing: a tracer provider that
-// exports spans over OTLP/HTTP when an endpoint is configured, and a no-op
-// one otherwise; W3C trace context carried in queue message headers; and a
-// slog handler that adds the trace and span IDs of a record's context.
+// Package telemetry is what every package needs to take part in a trace:
+// Start, a child span of the context's span that costs nothing when the
+// context holds no recording span; Fail; Tracer; and a slog handler that
+// adds the trace and span IDs of a record's context. It imports no
+// exporter and no net/http, so the use cases may use it.
 //
-// The other packages take a trace.TracerProvider (nil meaning none) and
-// never read the global one, so that several easel instances in one process
-// (the tests) each keep their own.
+// Subpackage tracing builds the tracer provider (OTLP/HTTP export, or
+// none) and carries W3C trace context in message headers; otlptest is a
+// local OTLP receiver for tests. The other packages take a
+// trace.TracerProvider (nil meaning none) and never read the global one,
+// so that several easel instances in one process (the tests) each keep
+// their own.
 package telemetry

@@ -9,7 +9,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/easelhq/easel/internal/telemetry"
+	"github.com/easelhq/easel/internal/telemetry/tracing"
 )
 
 // Attributes of the queue's spans (OpenTelemetry messaging conventions).
@@ -33,7 +33,7 @@ func (q *Queue) startPublish(ctx context.Context, family, subject, msgID string)
 			attribute.String("messaging.destination.name", subject),
 			attribute.String("messaging.message.id", msgID)))
 	header := nats.Header{}
-	telemetry.Inject(ctx, telemetry.Headers(header))
+	tracing.Inject(ctx, tracing.Headers(header))
 	return ctx, header, func(err error) {
 		if err != nil {
 			span.RecordError(err)
@@ -51,7 +51,7 @@ func (q *Queue) startConsume(ctx context.Context, family string, msg jetstream.M
 		return ctx, nil
 	}
 	if h := msg.Headers(); len(h) > 0 {
-		ctx = telemetry.Extract(ctx, telemetry.Headers(h))
+		ctx = tracing.Extract(ctx, tracing.Headers(h))
 	}
 	return q.tracer.Start(ctx, "process "+family, trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithAttributes(attrSystem, attrProcess,

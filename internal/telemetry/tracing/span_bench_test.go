@@ -1,4 +1,4 @@
-package telemetry_test
+package tracing_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/easelhq/easel/internal/telemetry"
 	"github.com/easelhq/easel/internal/telemetry/otlptest"
+	"github.com/easelhq/easel/internal/telemetry/tracing"
 )
 
 // BenchmarkRootSpan is the cost of one exported request span alone: start
@@ -17,9 +18,9 @@ import (
 // the OTLP/HTTP export to a local receiver.
 func BenchmarkRootSpan(b *testing.B) {
 	recv := otlptest.Start(b, false)
-	cfg := telemetry.NewDefaultConfig()
+	cfg := tracing.NewDefaultConfig()
 	cfg.OTLPEndpoint = recv.URL()
-	p, err := telemetry.New(context.Background(), cfg)
+	p, err := tracing.New(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,8 @@
-package telemetry
+// Package tracing builds easel's tracer provider (OTLP/HTTP export, or
+// none) and carries W3C trace context in message headers. It imports the
+// exporter and net/http, so only the composition root, the HTTP API and the
+// queue use it; the use cases take spans from internal/telemetry alone.
+package tracing
 
 import (
 	"context"
@@ -14,9 +18,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 )
-
-// ScopeName is the instrumentation scope of every easel tracer.
-const ScopeName = "github.com/easelhq/easel"
 
 // Config configures tracing.
 type Config struct {
@@ -109,7 +110,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		}
 		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(u), otlptracehttp.WithTimeout(timeout))
 		if err != nil {
-			return nil, fmt.Errorf("telemetry: otlp exporter: %w", err)
+			return nil, fmt.Errorf("tracing: otlp exporter: %w", err)
 		}
 		opts = append(opts, sdktrace.WithBatcher(exp))
 	}
@@ -151,12 +152,4 @@ func (p *Provider) ForceFlush(ctx context.Context) error {
 		return nil
 	}
 	return p.sdk.ForceFlush(ctx)
-}
-
-// Tracer returns the easel tracer of tp, a no-op one when tp is nil.
-func Tracer(tp trace.TracerProvider) trace.Tracer {
-	if tp == nil {
-		return noop.NewTracerProvider().Tracer(ScopeName)
-	}
-	return tp.Tracer(ScopeName)
 }

@@ -1,4 +1,4 @@
-package telemetry_test
+package tracing_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/easelhq/easel/internal/telemetry"
 	"github.com/easelhq/easel/internal/telemetry/otlptest"
+	"github.com/easelhq/easel/internal/telemetry/tracing"
 )
 
 // TestOTLPExportReachesCollector exports spans over OTLP/HTTP to a local
@@ -22,10 +23,10 @@ import (
 func TestOTLPExportReachesCollector(t *testing.T) {
 	t.Parallel()
 	recv := otlptest.Start(t, true)
-	cfg := telemetry.NewDefaultConfig()
+	cfg := tracing.NewDefaultConfig()
 	cfg.OTLPEndpoint = recv.URL() // no path: /v1/traces
 	cfg.ServiceName = "easel-test"
-	p, err := telemetry.New(context.Background(), cfg)
+	p, err := tracing.New(context.Background(), cfg)
 	require.NoError(t, err)
 	require.True(t, p.Enabled())
 	tracer := telemetry.Tracer(p.TracerProvider())
@@ -54,7 +55,7 @@ func TestOTLPExportReachesCollector(t *testing.T) {
 }
 
 func TestOffIsNoop(t *testing.T) { // not parallel: AllocsPerRun
-	p, err := telemetry.New(context.Background(), telemetry.NewDefaultConfig())
+	p, err := tracing.New(context.Background(), tracing.NewDefaultConfig())
 	require.NoError(t, err)
 	require.False(t, p.Enabled())
 	require.Nil(t, p.TracerProvider(), "off hands no provider to the other packages")
@@ -75,10 +76,10 @@ func TestOffIsNoop(t *testing.T) { // not parallel: AllocsPerRun
 func TestSampleRatioZeroRecordsNothing(t *testing.T) {
 	t.Parallel()
 	rec := tracetest.NewSpanRecorder()
-	cfg := telemetry.NewDefaultConfig()
+	cfg := tracing.NewDefaultConfig()
 	cfg.SampleRatio = 0
 	cfg.SpanProcessors = []sdktrace.SpanProcessor{rec}
-	p, err := telemetry.New(context.Background(), cfg)
+	p, err := tracing.New(context.Background(), cfg)
 	require.NoError(t, err)
 	ctx, span := telemetry.Tracer(p.TracerProvider()).Start(context.Background(), "GET /i/")
 	_, child := telemetry.Start(ctx, "render")
@@ -92,20 +93,20 @@ func TestConfigValidate(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name string
-		edit func(*telemetry.Config)
+		edit func(*tracing.Config)
 		want string
 	}{
-		{"default", func(*telemetry.Config) {}, ""},
-		{"http endpoint", func(c *telemetry.Config) { c.OTLPEndpoint = "http://127.0.0.1:4318" }, ""},
-		{"https with path", func(c *telemetry.Config) { c.OTLPEndpoint = "https://collector.example/v1/traces" }, ""},
-		{"no scheme", func(c *telemetry.Config) { c.OTLPEndpoint = "collector:4318" }, "otlp_endpoint"},
-		{"grpc scheme", func(c *telemetry.Config) { c.OTLPEndpoint = "grpc://collector:4317" }, "otlp_endpoint"},
-		{"no service", func(c *telemetry.Config) { c.ServiceName = "" }, "service_name"},
-		{"ratio above 1", func(c *telemetry.Config) { c.SampleRatio = 1.5 }, "sample_ratio"},
-		{"negative ratio", func(c *telemetry.Config) { c.SampleRatio = -0.1 }, "sample_ratio"},
+		{"default", func(*tracing.Config) {}, ""},
+		{"http endpoint", func(c *tracing.Config) { c.OTLPEndpoint = "http://127.0.0.1:4318" }, ""},
+		{"https with path", func(c *tracing.Config) { c.OTLPEndpoint = "https://collector.example/v1/traces" }, ""},
+		{"no scheme", func(c *tracing.Config) { c.OTLPEndpoint = "collector:4318" }, "otlp_endpoint"},
+		{"grpc scheme", func(c *tracing.Config) { c.OTLPEndpoint = "grpc://collector:4317" }, "otlp_endpoint"},
+		{"no service", func(c *tracing.Config) { c.ServiceName = "" }, "service_name"},
+		{"ratio above 1", func(c *tracing.Config) { c.SampleRatio = 1.5 }, "sample_ratio"},
+		{"negative ratio", func(c *tracing.Config) { c.SampleRatio = -0.1 }, "sample_ratio"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c := telemetry.NewDefaultConfig()
+			c := tracing.NewDefaultConfig()
 			tt.edit(&c)
 			err := c.Validate()
 			if tt.want == "" {
@@ -113,7 +114,7 @@ func TestConfigValidate(t *testing.T) {
 				return
 			}
 			require.ErrorContains(t, err, tt.want)
-			_, err = telemetry.New(context.Background(), c)
+			_, err = tracing.New(context.Background(), c)
 			require.ErrorContains(t, err, tt.want)
 		})
 	}
@@ -124,7 +125,7 @@ func TestLogHandlerAddsTraceIDs(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(telemetry.NewLogHandler(slog.NewTextHandler(&buf, nil))).With("component", "worker")
 	rec := tracetest.NewSpanRecorder()
-	p, err := telemetry.New(context.Background(), telemetry.Config{ServiceName: "x", SampleRatio: 1, SpanProcessors: []sdktrace.SpanProcessor{rec}})
+	p, err := tracing.New(context.Background(), tracing.Config{ServiceName: "x", SampleRatio: 1, SpanProcessors: []sdktrace.SpanProcessor{rec}})
 	require.NoError(t, err)
 	ctx, span := telemetry.Tracer(p.TracerProvider()).Start(context.Background(), "task render")
 	defer span.End()
@@ -148,18 +149,18 @@ func TestHeadersCarryTraceContext(t *testing.T) {
 	tid, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
 	sid, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
 	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled})
-	h := telemetry.Headers{}
-	telemetry.Inject(trace.ContextWithSpanContext(context.Background(), sc), h)
+	h := tracing.Headers{}
+	tracing.Inject(trace.ContextWithSpanContext(context.Background(), sc), h)
 	require.Equal(t, []string{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}, h["traceparent"], "lower-case W3C key")
-	got := trace.SpanContextFromContext(telemetry.Extract(context.Background(), h))
+	got := trace.SpanContextFromContext(tracing.Extract(context.Background(), h))
 	require.True(t, got.IsRemote())
 	require.Equal(t, sc.TraceID(), got.TraceID())
 	require.Equal(t, sc.SpanID(), got.SpanID())
 
 	// Garbage is ignored, not an error.
-	bad := telemetry.Headers{"traceparent": {"zz-not-a-trace"}}
-	require.False(t, trace.SpanContextFromContext(telemetry.Extract(context.Background(), bad)).IsValid())
-	empty := telemetry.Headers{}
-	telemetry.Inject(context.Background(), empty)
+	bad := tracing.Headers{"traceparent": {"zz-not-a-trace"}}
+	require.False(t, trace.SpanContextFromContext(tracing.Extract(context.Background(), bad)).IsValid())
+	empty := tracing.Headers{}
+	tracing.Inject(context.Background(), empty)
 	require.Empty(t, empty)
 }
