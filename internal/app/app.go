@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/assets"
 	"github.com/easelhq/easel/internal/config"
@@ -34,6 +36,7 @@ import (
 	"github.com/easelhq/easel/internal/render"
 	"github.com/easelhq/easel/internal/retention"
 	"github.com/easelhq/easel/internal/tasks"
+	"github.com/easelhq/easel/internal/telemetry/tracing"
 	"github.com/easelhq/easel/internal/tus"
 	"github.com/easelhq/easel/internal/upload"
 	"github.com/easelhq/easel/internal/vision"
@@ -108,6 +111,10 @@ type App struct {
 	// Ops serves /healthz, /readyz and /metrics alone, for workers.
 	Ops http.Handler
 
+	// Telemetry is the tracer provider (off unless telemetry.otlp_endpoint
+	// is set); Close flushes it.
+	Telemetry *tracing.Provider
+
 	engine *vips.Engine
 	flow   *flowParts
 	blobs  *openedBlobs
@@ -135,7 +142,13 @@ func OpenMeta(ctx context.Context, cfg config.Config) (Store, error) {
 // OpenQueue opens the queue: external when queue.url is set, else an
 // embedded NATS server with its store under the data directory.
 func OpenQueue(ctx context.Context, cfg config.Config, log *slog.Logger) (easel.Queue, error) {
+	return openQueue(ctx, cfg, log, nil)
+}
+
+// openQueue is OpenQueue tracing publishes and deliveries with tp (nil: none).
+func openQueue(ctx context.Context, cfg config.Config, log *slog.Logger, tp trace.TracerProvider) (easel.Queue, error) {
 	qc := natsq.NewDefaultConfig()
+	qc.TracerProvider = tp
 	qc.URL = cfg.Queue.URL
 	qc.EmbeddedDir = filepath.Join(cfg.Data, "nats")
 	qc.EmbeddedPort = cfg.Queue.EmbeddedPort
@@ -163,10 +176,23 @@ func NewKeys(cfg config.Config, meta easel.MetaStore) *keys.Keys {
 }
 
 // New builds an App for a role. Close releases it.
-func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*App, error) {
+func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, opts ...Option) (_ *App, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	tel, log, err := newTelemetry(ctx, cfg, o, log)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = tel.Shutdown(context.Background())
+		}
+	}()
 	if role != RoleAll && cfg.Queue.URL == "" {
 		return nil, fmt.Errorf("config: %s needs an external NATS: set queue.url (EASEL_QUEUE_URL)", role)
 	}
@@ -194,7 +220,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	// Every variant put (by delivery or a worker) is recorded, for the
 	// stored-bytes quota and variant retention.
 	blobs := quota.RecordVariants(ob.Store, meta, log)
-	q, err := OpenQueue(ctx, cfg, log)
+	q, err := openQueue(ctx, cfg, log, tel.TracerProvider())
 	if err != nil {
 		_ = ob.Close()
 		meta.Close()
@@ -205,7 +231,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		meta.Close()
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	a := &App{Config: cfg, Role: role, Log: log, Meta: meta, Blobs: blobs, Queue: q, engine: engine, blobs: ob}
+	a := &App{Config: cfg, Role: role, Log: log, Meta: meta, Blobs: blobs, Queue: q, Telemetry: tel, engine: engine, blobs: ob}
 	a.Keys = NewKeys(cfg, meta)
 	limiter := delivery.NewLimiter(cfg.RenderConcurrency(), cfg.RenderQueueLength())
 	metrics := httpapi.NewMetrics(limiter, func() *delivery.Delivery { return a.Delivery })
@@ -361,6 +387,8 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		UploadTokens: a.UploadTokens,
 		Log:          log, Metrics: metrics,
 		Ready: append(readyChecks(cfg, meta, ob, q, a.FaceDetector), a.flow.checker()),
+
+		TracerProvider: tel.TracerProvider(),
 	}
 	a.Handler = httpapi.New(httpapi.Config{
 		CacheControl:   cfg.Delivery.CacheControl,
@@ -484,12 +512,16 @@ func (a *App) serveHTTP(ctx context.Context, addr string, handler http.Handler, 
 	return runErr
 }
 
-// Close waits for background writes and closes the stores. It is idempotent.
+// Close waits for background writes and closes the stores, then exports
+// the spans still buffered (within 5 s). It is idempotent.
 func (a *App) Close() error {
 	a.Delivery.Close()
 	a.engine.Close()
 	qerr := a.Queue.Close()
-	return errors.Join(qerr, a.blobs.Close(), a.Meta.Close())
+	err := errors.Join(qerr, a.blobs.Close(), a.Meta.Close())
+	tctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return errors.Join(err, a.Telemetry.Shutdown(tctx))
 }
 
 // The composition root is where each use case's small interfaces meet the

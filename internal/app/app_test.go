@@ -38,7 +38,7 @@ type bundle struct {
 
 // start builds the App from the defaults changed by edit, runs it on a free
 // loopback port, and stops it when the test ends.
-func start(t *testing.T, edit func(*config.Config)) *bundle {
+func start(t testing.TB, edit func(*config.Config), opts ...Option) *bundle {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"
@@ -50,7 +50,7 @@ func start(t *testing.T, edit func(*config.Config)) *bundle {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, cfg, RoleAll, log)
+	a, err := New(ctx, cfg, RoleAll, log, opts...)
 	require.NoError(t, err)
 	apiKey, err := a.Keys.Bootstrap(ctx)
 	require.NoError(t, err)

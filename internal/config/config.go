@@ -48,6 +48,7 @@ type Config struct {
 	Processors Processors               `yaml:"processors"`
 	Flows      Flows                    `yaml:"flows"`
 	Rules      Rules                    `yaml:"rules"`
+	Telemetry  Telemetry                `yaml:"telemetry"`
 }
 
 // Keys configures URL signing keys.
@@ -277,10 +278,11 @@ func Default() Config {
 			NearDuplicateDistance: 8,
 			NearDuplicateLimit:    20,
 		},
-		Blob:  defaultBlob(),
-		Meta:  defaultMeta(),
-		Keys:  Keys{Refresh: 5 * time.Second},
-		Fetch: defaultFetch(),
+		Blob:      defaultBlob(),
+		Meta:      defaultMeta(),
+		Keys:      Keys{Refresh: 5 * time.Second},
+		Fetch:     defaultFetch(),
+		Telemetry: defaultTelemetry(),
 
 		Quotas:    defaultQuotas(),
 		Retention: defaultRetention(),
@@ -393,6 +395,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Retention.validate(); err != nil {
+		return err
+	}
+	if err := c.Telemetry.validate(); err != nil {
 		return err
 	}
 	for _, u := range c.Delivery.PurgeURLs {

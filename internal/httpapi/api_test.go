@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/assets"
@@ -96,6 +97,7 @@ type options struct {
 	allowUnsigned bool
 	maxUpload     int64
 	timeout       time.Duration
+	tracer        trace.TracerProvider
 }
 
 func setup(t testing.TB, o options) *bundle {
@@ -143,7 +145,8 @@ func setup(t testing.TB, o options) *bundle {
 	as := assets.New(assets.Config{NearDistance: 8, NearLimit: 20}, meta, blobs, engine, renderer, log, deliv.Forget)
 	h := httpapi.New(httpapi.Config{CacheControl: "public, max-age=31536000, immutable", MaxUploadBytes: o.maxUpload}, httpapi.Deps{
 		Uploads: uploads, Assets: as, Delivery: deliv, Keys: ks, Metrics: metrics, Log: log,
-		Ready: []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}},
+		Ready:          []httpapi.Checker{{Name: "metadata", Ping: meta.Ping}, {Name: "blobs", Ping: blobs.Ping}},
+		TracerProvider: o.tracer,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

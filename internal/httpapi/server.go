@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/assets"
 	"github.com/easelhq/easel/internal/delivery"
@@ -67,6 +69,9 @@ type Deps struct {
 	Compat    *Compat       // nil: no remote sources nor compatible endpoints
 	Flows     *flows.Flows  // nil: no flow endpoints
 	Quotas    *quota.Quotas // nil: no GET /v1/usage
+	// TracerProvider, when not nil, makes each request a traced root span
+	// (tracing.go); nil leaves the handler as it is.
+	TracerProvider trace.TracerProvider
 }
 
 type server struct {
@@ -129,7 +134,7 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, easel.Errorf(easel.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
 	})
-	return s.Metrics.instrument(s.Log, recoverer(s.Log, s.compatRoutes(deliveryFirst(s.deliver, mux))))
+	return traced(deps.TracerProvider, s.Metrics.instrument(s.Log, recoverer(s.Log, s.compatRoutes(deliveryFirst(s.deliver, mux)))))
 }
 
 // NewOps returns the handler of a process with no API (a worker): /healthz,

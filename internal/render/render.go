@@ -68,16 +68,17 @@ func (r *Renderer) LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, err
 	return data, nil
 }
 
-// Render renders original, the bytes of asset a, with opts. accept is the
+// render renders original, the bytes of asset a, with opts. accept is the
 // request's Accept header, for f_auto ("" outside a request). It plans on
 // the original and reads, when the asset has levels, the smallest level
-// large enough for the plan instead (Output.Level tells which).
+// large enough for the plan instead (Output.Level tells which). With
+// tracing it is the span "render" (trace.go).
 //
 // original may be nil: the original is then read from storage only when no
 // level serves the plan. A render from a level plans on what the asset
 // records (displayed size, format, pages; its levels tell whether it has
 // alpha), so the everyday thumbnail neither reads nor probes the original.
-func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error) {
+func (r *Renderer) render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error) {
 	if original == nil {
 		if out, ok, err := r.renderLevel(ctx, a, opts, accept); ok || err != nil {
 			return out, err

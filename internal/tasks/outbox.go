@@ -2,7 +2,10 @@ package tasks
 
 import (
 	"context"
+	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/easelhq/easel"
 )
@@ -19,7 +22,8 @@ func (s *Tasks) publish(ctx context.Context, t *easel.Task) {
 	err := s.queue.PublishTask(pctx, msg)
 	cancel()
 	if err != nil {
-		s.log.Warn("task not published; the outbox relay will retry", "task", t.ID, "err", err)
+		s.traces.keep(t.ID, trace.SpanContextFromContext(ctx))
+		s.log.WarnContext(ctx, "task not published; the outbox relay will retry", "task", t.ID, "err", err)
 		return
 	}
 	queued := *t
@@ -61,7 +65,11 @@ func (s *Tasks) relay(ctx context.Context) {
 		}
 		published := 0
 		for i := range pending {
-			s.publish(ctx, &pending[i])
+			pctx := ctx
+			if sc, ok := s.traces.take(pending[i].ID); ok {
+				pctx = trace.ContextWithRemoteSpanContext(ctx, sc) // the submitting request's trace
+			}
+			s.publish(pctx, &pending[i])
 			if pending[i].State == easel.TaskQueued {
 				published++
 			}
@@ -73,4 +81,39 @@ func (s *Tasks) relay(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// maxPendingTraces bounds the trace contexts kept for the outbox relay.
+const maxPendingTraces = 10_000
+
+// pendingTraces remembers the trace context of the request that submitted
+// each task a failed publish left accepted, so that this process's outbox
+// relay publishes the task in the same trace. The task row has no room for
+// it: a task relayed by another process, after a restart, or past
+// maxPendingTraces starts a new trace. The zero value is ready to use.
+type pendingTraces struct {
+	mu sync.Mutex
+	m  map[string]trace.SpanContext
+}
+
+func (p *pendingTraces) keep(taskID string, sc trace.SpanContext) {
+	if !sc.IsValid() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = make(map[string]trace.SpanContext)
+	}
+	if len(p.m) < maxPendingTraces {
+		p.m[taskID] = sc
+	}
+}
+
+func (p *pendingTraces) take(taskID string) (trace.SpanContext, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	sc, ok := p.m[taskID]
+	delete(p.m, taskID)
+	return sc, ok
 }

@@ -60,6 +60,7 @@ type Tasks struct {
 	queue  easel.Queue
 	signer Signer
 	log    *slog.Logger
+	traces pendingTraces // of tasks left accepted, for the outbox relay
 }
 
 // New returns a Tasks service.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/meta/sqlite"
@@ -25,15 +26,17 @@ type fakeQueue struct {
 
 	mu       sync.Mutex
 	messages []easel.TaskMessage
+	traces   []trace.SpanContext // of each published message's context
 }
 
-func (q *fakeQueue) PublishTask(_ context.Context, m easel.TaskMessage) error {
+func (q *fakeQueue) PublishTask(ctx context.Context, m easel.TaskMessage) error {
 	if err := q.publish(m); err != nil {
 		return err
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.messages = append(q.messages, m)
+	q.traces = append(q.traces, trace.SpanContextFromContext(ctx))
 	return nil
 }
 
@@ -149,6 +152,35 @@ func TestSubmitWhileTheQueueIsDownThenRelay(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, easel.TaskQueued, stored.State)
 	require.Len(t, b.queue.messages, 1)
+}
+
+// TestRelayKeepsTheTrace: a task the outbox relay publishes later is
+// published in the trace of the request that submitted it.
+func TestRelayKeepsTheTrace(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	down := true
+	b.queue.publish = func(easel.TaskMessage) error {
+		if down {
+			return errors.New("queue down")
+		}
+		return nil
+	}
+	tid, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	sid, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled})
+	v, err := b.tasks.Submit(trace.ContextWithSpanContext(context.Background(), sc), b.tenant,
+		SubmitRequest{Task: Request{AssetID: b.asset, Ops: []string{"w_1"}}})
+	require.NoError(t, err)
+	require.Equal(t, easel.TaskAccepted, v.State)
+
+	down = false
+	b.tasks.relay(context.Background())
+	require.Len(t, b.queue.traces, 1)
+	require.Equal(t, tid, b.queue.traces[0].TraceID())
+	require.Equal(t, sid, b.queue.traces[0].SpanID())
+	_, kept := b.tasks.traces.take(v.ID)
+	require.False(t, kept, "taken once published")
 }
 
 func TestBatches(t *testing.T) {

@@ -7,7 +7,12 @@ import (
 	"net/url"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/telemetry"
 )
 
 // storeGrace is how long a callback's store and queue calls may take beyond
@@ -64,7 +69,10 @@ func (d *Dispatcher) handle(ctx context.Context, m easel.CallbackMessage, del ea
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.Timeout+storeGrace)
 	defer cancel()
 	attempt := del.Attempt()
-	log := d.log.With("task_id", m.TaskID, "event", string(m.Event), "attempt", attempt)
+	ctx, span := telemetry.Start(ctx, "webhook.deliver", trace.WithAttributes(attribute.String("easel.task.id", m.TaskID),
+		attribute.String("easel.event", string(m.Event)), attribute.Int("easel.callback.attempt", attempt)))
+	defer span.End()
+	log := telemetry.WithTrace(d.log, ctx).With("task_id", m.TaskID, "event", string(m.Event), "attempt", attempt)
 
 	task, err := d.tasks.GetTask(ctx, m.TaskID)
 	if err != nil {
@@ -109,6 +117,10 @@ func (d *Dispatcher) handle(ctx context.Context, m easel.CallbackMessage, del ea
 	}
 
 	res := d.Deliver(ctx, task, m.Event, secret, attempt)
+	span.SetAttributes(attribute.Int("http.response.status_code", res.Status), attribute.Bool("easel.callback.delivered", res.Delivered))
+	if !res.Delivered {
+		span.SetStatus(codes.Error, res.Error)
+	}
 	d.record(ctx, log, res)
 	log = log.With("status", res.Status, "latency", res.Latency)
 	switch {

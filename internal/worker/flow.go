@@ -11,9 +11,13 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/flow"
 	"github.com/easelhq/easel/internal/flow/processor"
+	"github.com/easelhq/easel/internal/telemetry"
 )
 
 // FlowCatalog finds a flow by name and version (0: the newest);
@@ -74,7 +78,9 @@ func (p FlowProcessor) Process(ctx context.Context, t easel.Task, a easel.Asset,
 		return nil, fmt.Errorf("flow input: %w", err)
 	}
 	j := flow.BlobJournal{Blobs: p.Journal, Prefix: FlowJournalPrefix(t.ID)}
-	res, err := p.Runner.Run(WithTenant(ctx, t.TenantID), c, in, j, p.progress(ctx, t))
+	steps := newStepSpans(ctx, c)
+	res, err := p.Runner.Run(WithTenant(ctx, t.TenantID), c, in, j, steps.wrap(p.progress(ctx, t)))
+	steps.end(err)
 	if err != nil {
 		return nil, err
 	}
@@ -183,4 +189,67 @@ func WithTenant(ctx context.Context, tenantID string) context.Context {
 func TenantOf(ctx context.Context) string {
 	s, _ := ctx.Value(tenantKey{}).(string)
 	return s
+}
+
+// stepSpans makes a span "flow.step <id>" of each step the runner runs (not
+// of those resumed from the journal) from its progress reports, which
+// start at 0 and end at 1.
+type stepSpans struct {
+	ctx        context.Context
+	processors map[string]string // by step ID
+	mu         sync.Mutex
+	step       string
+	open       trace.Span
+}
+
+func newStepSpans(ctx context.Context, c *flow.Compiled) *stepSpans {
+	s := &stepSpans{ctx: ctx}
+	if trace.SpanFromContext(ctx).IsRecording() {
+		s.processors = make(map[string]string, len(c.Flow.Steps))
+		for _, st := range c.Flow.Steps {
+			s.processors[st.ID] = st.Processor
+		}
+	}
+	return s
+}
+
+// wrap returns next preceded by the span bookkeeping; next itself when
+// tracing is off.
+func (s *stepSpans) wrap(next func(flow.Progress)) func(flow.Progress) {
+	if s.processors == nil {
+		return next
+	}
+	return func(pr flow.Progress) {
+		s.mu.Lock()
+		if pr.Step != s.step {
+			s.endLocked(nil)
+			s.step = pr.Step
+			_, s.open = telemetry.Start(s.ctx, "flow.step "+pr.Step, trace.WithAttributes(
+				attribute.String("easel.flow.step", pr.Step), attribute.String("easel.processor", s.processors[pr.Step]),
+				attribute.Int("easel.flow.step_index", pr.Index)))
+		}
+		if pr.Fraction >= 1 {
+			s.endLocked(nil)
+		}
+		s.mu.Unlock()
+		if next != nil {
+			next(pr)
+		}
+	}
+}
+
+// end ends the span of a step that did not finish, failed with err.
+func (s *stepSpans) end(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.endLocked(err)
+}
+
+func (s *stepSpans) endLocked(err error) {
+	if s.open == nil {
+		return
+	}
+	telemetry.Fail(s.open, err)
+	s.open.End()
+	s.open = nil
 }

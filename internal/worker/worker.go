@@ -10,7 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/telemetry"
 )
 
 // Processor is the step that varies: it turns a task's original into
@@ -160,8 +164,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 	}()
 	opts := easel.ConsumeOptions{Concurrency: w.cfg.Concurrency, Prefetch: w.cfg.Prefetch}
-	err := w.queue.ConsumeTasks(ctx, opts, func(_ context.Context, m easel.TaskMessage, d easel.Delivery) {
-		w.handle(m, d)
+	err := w.queue.ConsumeTasks(ctx, opts, func(mctx context.Context, m easel.TaskMessage, d easel.Delivery) {
+		w.handle(mctx, m, d)
 	})
 	w.hcancel()
 	return err
@@ -174,14 +178,20 @@ const (
 	stageStore    = "store"
 )
 
-// handle is the template method.
-func (w *Worker) handle(m easel.TaskMessage, d easel.Delivery) {
+// handle is the template method. mctx carries the queue's span of the
+// delivery (when tracing), which parents the task's spans.
+func (w *Worker) handle(mctx context.Context, m easel.TaskMessage, d easel.Delivery) {
 	received := time.Now()
-	ctx, cancel := context.WithTimeout(w.hctx, w.cfg.TaskTimeout)
+	ctx, cancel := context.WithTimeout(trace.ContextWithSpan(w.hctx, trace.SpanFromContext(mctx)), w.cfg.TaskTimeout)
 	defer cancel()
+	ctx, span := telemetry.Start(ctx, "task "+m.Kind, trace.WithAttributes(attribute.String("easel.task.id", m.TaskID),
+		attribute.String("easel.tenant.id", m.TenantID), attribute.Int("easel.task.attempt", d.Attempt())))
+	defer span.End()
 	bg := context.WithoutCancel(ctx) // for bookkeeping that must happen even when ctx ends
 
-	t, err := w.tasks.GetTask(ctx, m.TaskID)
+	rctx, receive := telemetry.Start(ctx, "task.receive")
+	defer receive.End()
+	t, err := w.tasks.GetTask(rctx, m.TaskID)
 	if easel.IsNotFound(err) {
 		w.log.Warn("task message for a missing task; dropped", "task", m.TaskID)
 		_ = d.Term(bg)
@@ -204,17 +214,20 @@ func (w *Worker) handle(m easel.TaskMessage, d easel.Delivery) {
 		t.Timings.QueueWait = 0
 	}
 	t.State, t.Attempts, t.StartedAt, t.UpdatedAt, t.Error = easel.TaskRunning, t.Attempts+1, &now, now, nil
-	ok, err := w.tasks.UpdateTask(bg, t, easel.TaskAccepted, easel.TaskQueued, easel.TaskRetrying, easel.TaskRunning)
+	ok, err := w.tasks.UpdateTask(context.WithoutCancel(rctx), t, easel.TaskAccepted, easel.TaskQueued, easel.TaskRetrying, easel.TaskRunning)
 	if err != nil || !ok {
-		w.log.Warn("task not marked running; retrying", "task", t.ID, "err", err)
+		w.log.WarnContext(ctx, "task not marked running; retrying", "task", t.ID, "err", err)
 		_ = d.Nak(bg, w.backoff(d.Attempt()))
 		return
 	}
+	receive.End()
 
 	stopBeat := w.heartbeat(ctx, d)
 	results, stage, err := w.run(ctx, &t)
 	stopBeat()
 	if err != nil {
+		telemetry.Fail(span, err)
+		span.SetAttributes(attribute.String("easel.task.stage", stage))
 		w.fail(bg, ctx, t, d, stage, err)
 		return
 	}
@@ -225,7 +238,7 @@ func (w *Worker) handle(m easel.TaskMessage, d easel.Delivery) {
 	t.State, t.UpdatedAt, t.FinishedAt, t.Error = easel.TaskSucceeded, done, &done, nil
 	ok, err = w.tasks.UpdateTask(bg, t, easel.TaskRunning)
 	if err != nil {
-		w.log.Warn("result not recorded; retrying", "task", t.ID, "err", err)
+		w.log.WarnContext(ctx, "result not recorded; retrying", "task", t.ID, "err", err)
 		_ = d.Nak(bg, w.backoff(d.Attempt()))
 		return
 	}
@@ -238,45 +251,53 @@ func (w *Worker) handle(m easel.TaskMessage, d easel.Delivery) {
 
 // run executes download, process and store, timing each. A task on a
 // source image not imported yet is imported first (part of download); its
-// AssetID is then set, and recorded with the task's next update.
-func (w *Worker) run(ctx context.Context, t *easel.Task) ([]easel.TaskOutput, string, error) {
+// AssetID is then set, and recorded with the task's next update. With
+// tracing, each stage is a span: task.download, task.process, task.store.
+func (w *Worker) run(ctx context.Context, t *easel.Task) (_ []easel.TaskOutput, stage string, err error) {
+	var span trace.Span
+	defer func() { telemetry.Fail(span, err); span.End() }() // the stage that failed
 	start := time.Now()
+	sctx, span := telemetry.Start(ctx, "task.download")
 	var a easel.Asset
-	var err error
 	if t.AssetID == "" && t.Source != nil {
 		if w.importer == nil {
 			return nil, stageDownload, easel.Errorf(easel.CodeInvalidArgument, "source %q: this worker reads no sources", t.Source.Name)
 		}
-		if a, err = w.importer.Import(ctx, t.TenantID, *t.Source); err != nil {
+		if a, err = w.importer.Import(sctx, t.TenantID, *t.Source); err != nil {
 			return nil, stageDownload, err
 		}
 		t.AssetID = a.ID
-	} else if a, err = w.meta.GetAsset(ctx, t.AssetID); err != nil {
+	} else if a, err = w.meta.GetAsset(sctx, t.AssetID); err != nil {
 		return nil, stageDownload, err
 	}
-	original, err := w.loader.LoadOriginal(ctx, a)
+	original, err := w.loader.LoadOriginal(sctx, a)
 	if err != nil {
 		// The asset exists but its bytes do not come: a storage fault that
 		// may heal, so retried rather than permanent.
 		return nil, stageDownload, easel.WrapError(easel.CodeInternal, err, "the original could not be read from storage")
 	}
+	span.SetAttributes(attribute.Int("easel.original.bytes", len(original)))
+	span.End()
 	t.Timings.Download = easel.Millis(time.Since(start))
 
 	start = time.Now()
+	sctx, span = telemetry.Start(ctx, "task.process", trace.WithAttributes(attribute.String("easel.processor", t.Kind)))
 	p, ok := w.processors[t.Kind]
 	if !ok {
 		return nil, stageProcess, easel.Errorf(easel.CodeInvalidArgument, "no processor for task kind %q", t.Kind)
 	}
-	results, err := p.Process(ctx, *t, a, original)
+	results, err := p.Process(sctx, *t, a, original)
 	if err != nil {
 		return nil, processStage(err), err
 	}
+	span.End()
 	t.Timings.Process = easel.Millis(time.Since(start))
 
 	start = time.Now()
+	sctx, span = telemetry.Start(ctx, "task.store", trace.WithAttributes(attribute.Int("easel.outputs", len(results))))
 	outputs := make([]easel.TaskOutput, len(results))
 	for i, r := range results {
-		if err := w.blobs.Put(ctx, r.Key, bytes.NewReader(r.Data)); err != nil {
+		if err := w.blobs.Put(sctx, r.Key, bytes.NewReader(r.Data)); err != nil {
 			return nil, stageStore, fmt.Errorf("store output %d: %w", i, err)
 		}
 		outputs[i] = easel.TaskOutput{Ops: r.Ops, Key: r.Key, Format: r.Format, Width: r.Width, Height: r.Height, Bytes: int64(len(r.Data))}
@@ -323,7 +344,7 @@ func (w *Worker) fail(bg, ctx context.Context, t easel.Task, d easel.Delivery, s
 			w.callback(bg, t, easel.EventDead)
 			w.obs.TaskEnded(t.Kind, easel.TaskDead, t.Timings)
 		}
-		w.log.Info("task dead", "task", t.ID, "stage", stage, "code", code, "attempts", t.Attempts, "permanent", permanent, "err", err)
+		w.log.InfoContext(ctx, "task dead", "task", t.ID, "stage", stage, "code", code, "attempts", t.Attempts, "permanent", permanent, "err", err)
 		_ = d.Term(bg)
 		return
 	}
@@ -333,7 +354,7 @@ func (w *Worker) fail(bg, ctx context.Context, t easel.Task, d easel.Delivery, s
 	}
 	w.obs.TaskEnded(t.Kind, easel.TaskRetrying, t.Timings)
 	delay := w.backoff(d.Attempt())
-	w.log.Info("task attempt failed; retrying", "task", t.ID, "stage", stage, "code", code, "attempt", d.Attempt(), "delay", delay, "err", err)
+	w.log.InfoContext(ctx, "task attempt failed; retrying", "task", t.ID, "stage", stage, "code", code, "attempt", d.Attempt(), "delay", delay, "err", err)
 	_ = d.Nak(bg, delay)
 }
 
@@ -394,7 +415,10 @@ func (w *Worker) callback(ctx context.Context, t easel.Task, typ easel.EventType
 	if t.CallbackURL == "" {
 		return
 	}
+	ctx, span := telemetry.Start(ctx, "task.callback", trace.WithAttributes(attribute.String("easel.event", string(typ))))
+	defer span.End()
 	if err := w.queue.PublishCallback(ctx, easel.CallbackMessage{TaskID: t.ID, TenantID: t.TenantID, Event: typ}); err != nil {
-		w.log.Warn("callback not enqueued", "task", t.ID, "err", err)
+		telemetry.Fail(span, err)
+		w.log.WarnContext(ctx, "callback not enqueued", "task", t.ID, "err", err)
 	}
 }

@@ -75,7 +75,7 @@ func (b *bundle) message() easel.TaskMessage {
 func (b *bundle) deliver(t *testing.T, attempt int) *fakeDelivery {
 	t.Helper()
 	d := newDelivery(attempt)
-	b.w.handle(b.message(), d)
+	b.w.handle(context.Background(), b.message(), d)
 	return d
 }
 
@@ -170,7 +170,7 @@ func TestMissingTaskIsDropped(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Config{}, succeed)
 	d := newDelivery(1)
-	b.w.handle(easel.TaskMessage{TaskID: easel.NewID(), Kind: easel.TaskRender}, d)
+	b.w.handle(context.Background(), easel.TaskMessage{TaskID: easel.NewID(), Kind: easel.TaskRender}, d)
 	end, _ := d.result()
 	require.Equal(t, "term", end)
 }
@@ -185,7 +185,7 @@ func TestOlderGenerationIsAcked(t *testing.T) {
 	m := b.message()
 	m.MessageID = b.task.ID + ".7" // not the task's current generation
 	d := newDelivery(1)
-	b.w.handle(m, d)
+	b.w.handle(context.Background(), m, d)
 	end, _ := d.result()
 	require.Equal(t, "ack", end)
 	require.False(t, processed)
@@ -209,7 +209,7 @@ func TestHeartbeatKeepsTheMessage(t *testing.T) {
 			once.Do(func() { close(beats) })
 		}
 	}
-	b.w.handle(b.message(), d)
+	b.w.handle(context.Background(), b.message(), d)
 	end, _ := d.result()
 	require.Equal(t, "ack", end)
 	d.mu.Lock()

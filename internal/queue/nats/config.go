@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config configures a Queue.
@@ -44,6 +46,10 @@ type Config struct {
 	// RequestTimeout bounds each call to the server (publish, ack, fetch
 	// set-up, ping) that the caller's context does not bound sooner.
 	RequestTimeout time.Duration
+	// TracerProvider, when not nil, traces publishes and deliveries: a
+	// publish carries its span's W3C trace context in the message headers,
+	// and a delivery's handler runs under a span parented by it.
+	TracerProvider trace.TracerProvider
 }
 
 // NewDefaultConfig returns the defaults: an embedded server with no port

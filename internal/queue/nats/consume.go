@@ -78,7 +78,7 @@ func consume[T any](ctx context.Context, q *Queue, name string, pick func(*consu
 			if err == nil {
 				n := 0
 				for msg := range batch.Messages() {
-					start(ctx, q, msg, sem, &running, handlerCtx, log, handle)
+					start(ctx, q, msg, sem, &running, handlerCtx, log, name, handle)
 					n++
 				}
 				err = batch.Error()
@@ -133,7 +133,7 @@ func checkConsumer(ctx context.Context, q *Queue, c jetstream.Consumer) error {
 // start hands msg to handle in a goroutine once a slot is free, or Naks it
 // when ctx is done first.
 func start[T any](ctx context.Context, q *Queue, msg jetstream.Msg, sem chan struct{}, running *sync.WaitGroup,
-	handlerCtx context.Context, log *slog.Logger, handle func(context.Context, T, easel.Delivery)) {
+	handlerCtx context.Context, log *slog.Logger, name string, handle func(context.Context, T, easel.Delivery)) {
 	if ctx.Err() == nil {
 		select {
 		case sem <- struct{}{}:
@@ -157,7 +157,9 @@ func start[T any](ctx context.Context, q *Queue, msg jetstream.Msg, sem chan str
 			return
 		}
 		d := newDelivery(q, msg)
-		handle(handlerCtx, v, d)
+		hctx, span := q.startConsume(handlerCtx, name, msg, d.attempt)
+		handle(hctx, v, d)
+		endConsume(span, d)
 		if d.end() {
 			if err := msg.Nak(); err != nil {
 				log.Warn("nak message left open by its handler", "subject", msg.Subject(), "error", err)

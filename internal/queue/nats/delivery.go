@@ -16,7 +16,15 @@ type delivery struct {
 	msg     jetstream.Msg
 	attempt int
 	ended   atomic.Bool
+	// outcome is how the handler ended it (ack, nak or term), for its span.
+	outcome atomic.Pointer[string]
 }
+
+var (
+	outcomeAck  = "ack"
+	outcomeNak  = "nak"
+	outcomeTerm = "term"
+)
 
 func newDelivery(q *Queue, msg jetstream.Msg) *delivery {
 	d := &delivery{q: q, msg: msg, attempt: 1}
@@ -45,6 +53,7 @@ func (d *delivery) Ack(ctx context.Context) error {
 	if !d.end() {
 		return easel.Errorf(easel.CodeInvalidArgument, "queue: delivery already ended")
 	}
+	d.outcome.Store(&outcomeAck)
 	ctx, cancel := d.q.requestCtx(ctx)
 	defer cancel()
 	// Wait for the server's confirmation: once Ack returns, no consumer
@@ -57,6 +66,7 @@ func (d *delivery) Nak(_ context.Context, delay time.Duration) error {
 	if !d.end() {
 		return easel.Errorf(easel.CodeInvalidArgument, "queue: delivery already ended")
 	}
+	d.outcome.Store(&outcomeNak)
 	if delay <= 0 {
 		return d.wrap(d.msg.Nak())
 	}
@@ -68,6 +78,7 @@ func (d *delivery) Term(context.Context) error {
 	if !d.end() {
 		return easel.Errorf(easel.CodeInvalidArgument, "queue: delivery already ended")
 	}
+	d.outcome.Store(&outcomeTerm)
 	return d.wrap(d.msg.Term())
 }
 

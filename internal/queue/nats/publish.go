@@ -25,7 +25,7 @@ func (q *Queue) PublishTask(ctx context.Context, m easel.TaskMessage) error {
 	if id == "" {
 		id = m.TaskID
 	}
-	return q.publish(ctx, q.names.prefix+".tasks."+region+"."+m.Kind, m, id)
+	return q.publish(ctx, "tasks", q.names.prefix+".tasks."+region+"."+m.Kind, m, id)
 }
 
 // PublishEvent stores e on the events stream under
@@ -39,7 +39,7 @@ func (q *Queue) PublishEvent(ctx context.Context, e easel.Event) error {
 	if e.ID == "" {
 		return easel.Errorf(easel.CodeInvalidArgument, "queue: event of task %s has no ID", e.TaskID)
 	}
-	return q.publish(ctx, q.eventSubject(e.TenantID, e.TaskID, string(e.Type)), e, e.ID)
+	return q.publish(ctx, "events", q.eventSubject(e.TenantID, e.TaskID, string(e.Type)), e, e.ID)
 }
 
 // PublishCallback publishes m on <prefix>.callbacks.<tenant>, de-duplicated
@@ -48,7 +48,7 @@ func (q *Queue) PublishCallback(ctx context.Context, m easel.CallbackMessage) er
 	if err := checkTokens("tenant", m.TenantID, "task", m.TaskID, "event", string(m.Event)); err != nil {
 		return err
 	}
-	return q.publish(ctx, q.names.prefix+".callbacks."+m.TenantID, m, m.TaskID+"."+string(m.Event))
+	return q.publish(ctx, "callbacks", q.names.prefix+".callbacks."+m.TenantID, m, m.TaskID+"."+string(m.Event))
 }
 
 func (q *Queue) eventSubject(tenant, task, typ string) string {
@@ -57,8 +57,10 @@ func (q *Queue) eventSubject(tenant, task, typ string) string {
 
 // publish sends v as JSON and waits for the ack, retrying within the request
 // timeout through a failover or a leader election (publishRetrying); when
-// the stream is missing it recreates the streams.
-func (q *Queue) publish(ctx context.Context, subject string, v any, msgID string) error {
+// the stream is missing it recreates the streams. With tracing on, family
+// (tasks, events or callbacks) names the publish span, whose trace context
+// the message headers carry.
+func (q *Queue) publish(ctx context.Context, family, subject string, v any, msgID string) (err error) {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return easel.WrapError(easel.CodeInternal, err, "encode queue message")
@@ -66,9 +68,11 @@ func (q *Queue) publish(ctx context.Context, subject string, v any, msgID string
 	if q.nc.Status() == nats.CLOSED {
 		return q.available()
 	}
+	ctx, header, end := q.startPublish(ctx, family, subject, msgID)
+	defer func() { end(err) }()
 	ctx, cancel := q.requestCtx(ctx)
 	defer cancel()
-	if err := q.publishRetrying(ctx, subject, data, msgID); err != nil {
+	if err := q.publishRetrying(ctx, subject, data, header, msgID); err != nil {
 		return unavailable(fmt.Errorf("nats queue: publish %s: %w", subject, err))
 	}
 	return nil

@@ -12,8 +12,10 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/easelhq/easel"
+	"github.com/easelhq/easel/internal/telemetry"
 )
 
 var _ easel.Queue = (*Queue)(nil)
@@ -27,6 +29,8 @@ type Queue struct {
 	srv   *server.Server // embedded server, nil for an external one
 	nc    *nats.Conn
 	js    jetstream.JetStream
+	// tracer is nil when tracing is off.
+	tracer trace.Tracer
 
 	ensureMu  sync.Mutex // serialises ensure
 	consumers atomic.Pointer[consumers]
@@ -45,6 +49,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Queue, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	q := &Queue{cfg: cfg, log: log.With("component", "queue"), names: newNames(cfg.Prefix)}
+	if cfg.TracerProvider != nil {
+		q.tracer = telemetry.Tracer(cfg.TracerProvider)
+	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	defer cancel()
 

@@ -24,8 +24,8 @@ const (
 // within ctx while the connection fails over to another server or the
 // stream elects a new leader. Without a message ID only failures that
 // certainly stored nothing are retried, so that a retry cannot store a
-// second copy.
-func (q *Queue) publishRetrying(ctx context.Context, subject string, data []byte, msgID string) error {
+// second copy. header may be nil.
+func (q *Queue) publishRetrying(ctx context.Context, subject string, data []byte, header nats.Header, msgID string) error {
 	var opts []jetstream.PublishOpt
 	if msgID != "" {
 		opts = append(opts, jetstream.WithMsgID(msgID))
@@ -39,7 +39,11 @@ func (q *Queue) publishRetrying(ctx context.Context, subject string, data []byte
 			if msgID != "" {
 				actx, cancel = context.WithTimeout(ctx, attemptTimeout)
 			}
-			_, err = q.js.Publish(actx, subject, data, opts...)
+			if header == nil {
+				_, err = q.js.Publish(actx, subject, data, opts...)
+			} else {
+				_, err = q.js.PublishMsg(actx, &nats.Msg{Subject: subject, Data: data, Header: header}, opts...)
+			}
 			cancel()
 			if missing(err) && ctx.Err() == nil && q.nc.IsConnected() {
 				// A server restarted with a fresh store lost the streams,
