@@ -46,6 +46,8 @@ type Config struct {
 	Processors Processors               `yaml:"processors"`
 	Flows      Flows                    `yaml:"flows"`
 	Rules      Rules                    `yaml:"rules"`
+	Metrics    Metrics                  `yaml:"metrics"`
+	Reports    Reports                  `yaml:"reports"`
 }
 
 // Keys configures URL signing keys.
@@ -275,10 +277,12 @@ func Default() Config {
 			NearDuplicateDistance: 8,
 			NearDuplicateLimit:    20,
 		},
-		Blob:  defaultBlob(),
-		Meta:  defaultMeta(),
-		Keys:  Keys{Refresh: 5 * time.Second},
-		Fetch: defaultFetch(),
+		Blob:    defaultBlob(),
+		Meta:    defaultMeta(),
+		Keys:    Keys{Refresh: 5 * time.Second},
+		Fetch:   defaultFetch(),
+		Metrics: defaultMetrics(),
+		Reports: defaultReports(),
 		Delivery: Delivery{
 			CacheControl: "public, max-age=31536000, immutable",
 			Presets: map[string]string{
@@ -381,6 +385,12 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Meta.validate(); err != nil {
+		return err
+	}
+	if err := c.Metrics.validate(); err != nil {
+		return err
+	}
+	if err := c.Reports.validate(); err != nil {
 		return err
 	}
 	for _, u := range c.Delivery.PurgeURLs {

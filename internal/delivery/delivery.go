@@ -42,6 +42,17 @@ type Observer interface {
 	Abandoned(started, finishing bool)
 }
 
+// Timer observes a duration in seconds (prometheus.Observer is one).
+type Timer interface{ Observe(seconds float64) }
+
+// TimerBinder is an Observer that also times deliveries per rendering: the
+// Timer it returns for a rendering of opts of the tenant answered by layer
+// (memory, store, render) is bound to that rendering once (Rendered.Timer),
+// so a cached hit looks up no labels. A nil Timer times nothing.
+type TimerBinder interface {
+	DeliveryTimer(tenantID string, opts transform.Options, layer string) Timer
+}
+
 // Verifier checks URL signatures against the live signing keys.
 // internal/keys.Keys is the real one.
 type Verifier interface {
@@ -68,6 +79,7 @@ type Delivery struct {
 	kv       KeyVerifier // keys, when it can say which key verified a URL
 	limiter  *Limiter
 	obs      Observer
+	timers   TimerBinder // obs, when it times deliveries
 	log      *slog.Logger
 
 	cache   *lru[*Rendered] // renderings answered as "memory"
@@ -115,6 +127,7 @@ func New(cfg Config, meta easel.MetaStore, blobs easel.BlobStore, renderer Rende
 		writes: make(chan variantWrite, 256),
 	}
 	d.kv, _ = keys.(KeyVerifier)
+	d.timers, _ = obs.(TimerBinder)
 	d.flights.m = make(map[string]*flight)
 	d.writersWG.Add(1)
 	go d.writeVariants()
@@ -259,7 +272,8 @@ func (d *Delivery) render(ctx context.Context, res *Resolved, f *flight) (*Rende
 			}
 			out := newRendered(data, sniffFormat(data).ContentType(), res.ETag, res.asset.ID, res.asset.TenantID, "store", faces)
 			d.obs.CacheHit("store")
-			d.cache.add(res.key, out.cached(res.key))
+			d.bindTimers(res, out)
+			return out, nil
 			return out, nil
 		} else if !easel.IsNotFound(err) && ctx.Err() == nil {
 			d.log.Warn("variant read failed; rendering", "key", variantKey, "err", err)
@@ -283,7 +297,7 @@ func (d *Delivery) render(ctx context.Context, res *Resolved, f *flight) (*Rende
 		return nil, err
 	}
 	r := newRendered(out.Data, out.Format.ContentType(), res.ETag, res.asset.ID, res.asset.TenantID, "render", out.Faces).withSource(renderSource(out.Level))
-	d.cache.add(res.key, r.cached(res.key))
+	d.bindTimers(res, r)
 	if variantKey != "" {
 		select {
 		case d.writes <- variantWrite{assetID: res.asset.ID, key: variantKey, data: out.Data}:
@@ -292,6 +306,24 @@ func (d *Delivery) render(ctx context.Context, res *Resolved, f *flight) (*Rende
 		}
 	}
 	return r, nil
+}
+
+// bindTimers binds r's Timer and its memory-cache copy's, then caches
+// the copy.
+func (d *Delivery) bindTimers(res *Resolved, r *Rendered) {
+	c := r.cached(res.key)
+	if d.timers != nil {
+		r.Timer = d.timers.DeliveryTimer(res.asset.TenantID, res.opts, r.Layer)
+		c.Timer = d.timers.DeliveryTimer(res.asset.TenantID, res.opts, c.Layer)
+	}
+	d.cache.add(res.key, c)
+}
+
+// Labels returns the tenant and options of a request Resolve verified
+// the slow way (empty for a memory-cache hit): what a failed render is
+// counted under.
+func (r *Resolved) Labels() (tenantID string, opts transform.Options) {
+	return r.asset.TenantID, r.opts
 }
 
 func (d *Delivery) renderNow(ctx context.Context, res *Resolved) (transform.Output, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/assets"
+	"github.com/easelhq/easel/internal/observe"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/upload"
 )
@@ -23,6 +24,7 @@ const multipartSlack = 1 << 20
 // "?wait=10s" then holds the response until the task is final or the time
 // is up.
 func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	q := r.URL.Query()
 	req := upload.Request{
 		Name:            q.Get("name"),
@@ -49,6 +51,7 @@ func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 		req.Body = body
 	}
 	res, err := s.Uploads.Upload(r.Context(), tenantOf(r), req)
+	s.observeUpload(start, tenantOf(r), req.Task.Ops, res, err)
 	if err != nil {
 		writeError(w, r, s.Log, err)
 		return
@@ -59,6 +62,28 @@ func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeTask(w, *res.Task, res)
+}
+
+// observeUpload observes an upload's time, to the creation of its task
+// when it made one (so ?wait= is not counted), under the effect of its
+// task (or its operations, or "none"); or its failure.
+func (s *server) observeUpload(start time.Time, tenant string, ops []string, res upload.Result, err error) {
+	m := s.Metrics.effects
+	if !m.On() {
+		return
+	}
+	if err != nil {
+		m.Fail(observe.StageUpload, easel.ErrorCode(err), observe.EffectOfOps(ops), tenant)
+		return
+	}
+	effect, end := observe.EffectNone, time.Now()
+	if t := res.Task; t != nil {
+		effect = m.TaskEffect(t.Task)
+		if t.CreatedAt.After(start) && t.CreatedAt.Before(end) {
+			end = t.CreatedAt
+		}
+	}
+	m.Observe(observe.StageUpload, effect, tenant, end.Sub(start))
 }
 
 // readDeadline returns what sets the read deadline of the request's

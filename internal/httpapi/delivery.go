@@ -3,8 +3,11 @@ package httpapi
 import (
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/delivery"
+	"github.com/easelhq/easel/internal/observe"
 	"github.com/easelhq/easel/internal/svgsafe"
 )
 
@@ -18,11 +21,16 @@ var (
 // A memory-cache hit formats nothing: its header values were made when it
 // was cached (delivery.HeaderValues) and are assigned as they are.
 func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
+	var start time.Time
+	if s.timed {
+		start = time.Now()
+	}
 	res, err := s.Delivery.Resolve(r.Context(), delivery.Request{
 		Path:   strings.TrimPrefix(r.URL.EscapedPath(), "/i/"),
 		Accept: r.Header.Get("Accept"),
 	})
 	if err != nil {
+		s.Metrics.effects.Fail(observe.StageDelivery, easel.ErrorCode(err), observe.Other, "")
 		writeError(w, r, s.Log, err)
 		return
 	}
@@ -40,6 +48,8 @@ func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		delete(h, "Etag")
 		delete(h, "Vary")
+		tenant, opts := res.Labels()
+		s.Metrics.effects.Fail(observe.StageDelivery, easel.ErrorCode(err), observe.EffectOf(opts), tenant)
 		writeError(w, r, s.Log, err)
 		return
 	}
@@ -67,6 +77,9 @@ func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(out.Data)
+	}
+	if out.Timer != nil && s.timed {
+		out.Timer.Observe(time.Since(start).Seconds())
 	}
 }
 

@@ -110,6 +110,9 @@ func (d *Dispatcher) handle(ctx context.Context, m easel.CallbackMessage, del ea
 
 	res := d.Deliver(ctx, task, m.Event, secret, attempt)
 	d.record(ctx, log, res)
+	if d.cfg.Observe != nil {
+		d.cfg.Observe(task, res)
+	}
 	log = log.With("status", res.Status, "latency", res.Latency)
 	switch {
 	case res.Delivered:

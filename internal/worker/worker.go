@@ -36,6 +36,13 @@ type Loader interface {
 	LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, error)
 }
 
+// AttemptObserver is an Observer that also wants each ended attempt's
+// whole task (tenant, operations, the error's stage and code), for the
+// per-effect series of internal/observe.
+type AttemptObserver interface {
+	AttemptEnded(t easel.Task)
+}
+
 // Observer is told how tasks end, for metrics. Its methods must be cheap
 // and safe for concurrent use.
 type Observer interface {
@@ -220,7 +227,7 @@ func (w *Worker) handle(m easel.TaskMessage, d easel.Delivery) {
 	}
 	if ok { // exactly once: only the update that moved running → succeeded announces it
 		w.callback(bg, t, easel.EventSucceeded)
-		w.obs.TaskEnded(t.Kind, easel.TaskSucceeded, t.Timings)
+		w.ended(t)
 	}
 	_ = d.Ack(bg)
 }
@@ -299,7 +306,7 @@ func (w *Worker) fail(bg, ctx context.Context, t easel.Task, d easel.Delivery, s
 				w.log.Warn("dead letter not recorded", "task", t.ID, "err", err)
 			}
 			w.callback(bg, t, easel.EventDead)
-			w.obs.TaskEnded(t.Kind, easel.TaskDead, t.Timings)
+			w.ended(t)
 		}
 		w.log.Info("task dead", "task", t.ID, "stage", stage, "code", code, "attempts", t.Attempts, "permanent", permanent, "err", err)
 		_ = d.Term(bg)
@@ -309,10 +316,18 @@ func (w *Worker) fail(bg, ctx context.Context, t easel.Task, d easel.Delivery, s
 	if _, uerr := w.tasks.UpdateTask(bg, t, easel.TaskRunning); uerr != nil {
 		w.log.Warn("retry not recorded", "task", t.ID, "err", uerr)
 	}
-	w.obs.TaskEnded(t.Kind, easel.TaskRetrying, t.Timings)
+	w.ended(t)
 	delay := w.backoff(d.Attempt())
 	w.log.Info("task attempt failed; retrying", "task", t.ID, "stage", stage, "code", code, "attempt", d.Attempt(), "delay", delay, "err", err)
 	_ = d.Nak(bg, delay)
+}
+
+// ended tells the observer that an attempt of t ended in t.State.
+func (w *Worker) ended(t easel.Task) {
+	w.obs.TaskEnded(t.Kind, t.State, t.Timings)
+	if ao, ok := w.obs.(AttemptObserver); ok {
+		ao.AttemptEnded(t)
+	}
 }
 
 // isPermanent reports whether retrying cannot help: the input itself is bad,

@@ -34,6 +34,9 @@ func TestConformance(t *testing.T) {
 	t.Run("Levels", func(t *testing.T) {
 		metatest.RunLevels(t, func(t *testing.T) metatest.LevelStore { return open(t, srv) })
 	})
+	t.Run("Reports", func(t *testing.T) {
+		metatest.RunReports(t, func(t *testing.T) metatest.ReportStore { return open(t, srv) })
+	})
 	t.Run("Events", func(t *testing.T) {
 		metatest.RunEvents(t, func(t *testing.T) metatest.EventStore { return open(t, srv) })
 	})
