@@ -274,7 +274,6 @@ func (d *Delivery) render(ctx context.Context, res *Resolved, f *flight) (*Rende
 			d.obs.CacheHit("store")
 			d.bindTimers(res, out)
 			return out, nil
-			return out, nil
 		} else if !easel.IsNotFound(err) && ctx.Err() == nil {
 			d.log.Warn("variant read failed; rendering", "key", variantKey, "err", err)
 		}
