@@ -27,6 +27,8 @@ const (
 	StageSecondsName    = "easel_effect_stage_seconds"
 	DeliverySecondsName = "easel_effect_delivery_seconds"
 	FailuresName        = "easel_effect_failures_total"
+	ClientSecondsName   = "easel_client_seconds"
+	ClientReportsName   = "easel_client_reports_total"
 )
 
 // Buckets are the histograms' upper bounds in seconds: 0.5 ms to 5 min.
@@ -40,7 +42,10 @@ type Metrics struct {
 	stages   *prometheus.HistogramVec
 	delivery *prometheus.HistogramVec
 	failures *prometheus.CounterVec
+	client   *prometheus.HistogramVec
+	reports  *prometheus.CounterVec
 	tenants  *capped
+	regions  *capped
 	names    *capped
 }
 
@@ -52,7 +57,7 @@ func New(cfg Config, reg prometheus.Registerer) *Metrics {
 	if cfg.MaxNames <= 0 {
 		cfg.MaxNames = DefaultMaxNames
 	}
-	m := &Metrics{cfg: cfg, region: cfg.Region, tenants: newCapped(cfg.MaxTenants), names: newCapped(cfg.MaxNames)}
+	m := &Metrics{cfg: cfg, region: cfg.Region, tenants: newCapped(cfg.MaxTenants), names: newCapped(cfg.MaxNames), regions: newCapped(MaxRegions)}
 	if m.region == "" {
 		m.region = DefaultRegion
 	}
@@ -70,8 +75,17 @@ func New(cfg Config, reg prometheus.Registerer) *Metrics {
 		Name: FailuresName,
 		Help: "Failures by stage and stable error code, effect, tenant and region.",
 	}, []string{"stage", "code", "effect", "tenant", "region"})
+	m.client = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    ClientSecondsName,
+		Help:    "What apps reported (POST /v1/reports): upload, wait, download and total time, by effect, tenant, region and network.",
+		Buckets: Buckets,
+	}, []string{"measure", "effect", "tenant", "region", "network"})
+	m.reports = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: ClientReportsName,
+		Help: "Reports apps sent, by effect, tenant, region, network and the stage that failed (none when it did not).",
+	}, []string{"effect", "tenant", "region", "network", "failed_stage"})
 	if cfg.Enabled && reg != nil {
-		reg.MustRegister(m.stages, m.delivery, m.failures)
+		reg.MustRegister(m.stages, m.delivery, m.failures, m.client, m.reports)
 	}
 	return m
 }
@@ -108,6 +122,45 @@ func (m *Metrics) Delivery(tenantID string, opts transform.Options, layer string
 		return nil
 	}
 	return m.delivery.WithLabelValues(EffectOf(opts), m.Tenant(tenantID), m.region, layer)
+}
+
+// MaxRegions bounds the region labels of client reports (which name
+// their own); later ones are "other".
+const MaxRegions = 32
+
+// ClientReport is what the client series take of one report: milliseconds
+// by measure (upload, wait, download, total) where given.
+type ClientReport struct {
+	Effect, Region, Network, FailedStage string
+	MS                                   [easel.Measures]float64
+	Given                                [easel.Measures]bool
+}
+
+var measureNames = [easel.Measures]string{"upload", "wait", "download", "total"}
+
+// Client observes one client report. Network and failed stage come from
+// fixed sets (internal/reports checks them).
+func (m *Metrics) Client(tenantID string, r ClientReport) {
+	if !m.On() {
+		return
+	}
+	effect, tenant, region := m.Effect(r.Effect), m.Tenant(tenantID), m.regions.label(r.Region)
+	network, stage := r.Network, r.FailedStage
+	if network == "" {
+		network = "unknown"
+	}
+	if stage == "" {
+		stage = EffectNone
+	}
+	m.reports.WithLabelValues(effect, tenant, region, network, stage).Inc()
+	if r.FailedStage != "" {
+		return
+	}
+	for i, ok := range r.Given {
+		if ok {
+			m.client.WithLabelValues(measureNames[i], effect, tenant, region, network).Observe(r.MS[i] / 1000)
+		}
+	}
 }
 
 // TaskEffect is the effect label of a task: its flow's name, the heaviest
