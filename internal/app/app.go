@@ -25,10 +25,12 @@ import (
 	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/meta/postgres"
 	"github.com/easelhq/easel/internal/meta/sqlite"
+	"github.com/easelhq/easel/internal/observe"
 	"github.com/easelhq/easel/internal/purge"
 	natsq "github.com/easelhq/easel/internal/queue/nats"
 	"github.com/easelhq/easel/internal/queue/relay"
 	"github.com/easelhq/easel/internal/render"
+	"github.com/easelhq/easel/internal/reports"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/tus"
 	"github.com/easelhq/easel/internal/upload"
@@ -58,6 +60,7 @@ type Store interface {
 	easel.LevelStore
 	easel.EventOutbox
 	easel.IdempotentAssetStore
+	easel.ReportStore
 }
 
 // App is a running easel: stores, engine, queue, services and the HTTP handler.
@@ -87,8 +90,12 @@ type App struct {
 	Resumable *tus.Handler
 	// Flows runs flows and explains rules; Live holds the processors,
 	// flows and rules loaded from processors.dir, flows.dir and rules.file.
-	Flows   *flows.Flows
-	Live    *flow.Live
+	Flows *flows.Flows
+	Live  *flow.Live
+	// Reports is the client report channel (POST /v1/reports, GET
+	// /v1/stats); Effects the per-effect series on /metrics.
+	Reports *reports.Reports
+	Effects *observe.Metrics
 	Handler http.Handler
 	// Ops serves /healthz, /readyz and /metrics alone, for workers.
 	Ops http.Handler
@@ -195,6 +202,8 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	if ob.Collector != nil {
 		metrics.Register(ob.Collector)
 	}
+	a.Effects = metrics.EnableEffects(observeConfig(cfg))
+	a.Reports = newReports(cfg, meta, a.Effects)
 	quality := make(map[transform.Format]int, len(cfg.Render.Quality))
 	for f, q := range cfg.Render.Quality {
 		quality[transform.Format(f)] = q
@@ -273,8 +282,9 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Processors: map[string]worker.Processor{
 			easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
 			easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
-			easel.TaskFlow:    worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q},
-			easel.TaskLevels:  worker.Leveller{Make: levelMaker(engine), Sides: cfg.Render.Levels, Blobs: blobs, Record: meta},
+			easel.TaskFlow: worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q,
+				ObserveStep: a.Effects.Step},
+			easel.TaskLevels: worker.Leveller{Make: levelMaker(engine), Sides: cfg.Render.Levels, Blobs: blobs, Record: meta},
 		},
 		Observer: metrics, Log: log,
 	})
@@ -285,6 +295,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		AllowPrivate:  cfg.Callbacks.AllowPrivate,
 		AllowLoopback: cfg.Callbacks.AllowLoopback,
 		Concurrency:   cfg.Callbacks.Concurrency,
+		Observe:       a.Effects.Callback,
 	}, q, meta, func(t easel.Task) any {
 		return a.Tasks.CallbackPayload(context.Background(), t)
 	}, log)
@@ -308,7 +319,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Resumable: a.Resumable,
 		Compat:    compat,
 		Uploads:   a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches, Flows: a.Flows,
-		Log: log, Metrics: metrics,
+		Log: log, Metrics: metrics, Reports: a.Reports,
 		Ready: append(readyChecks(cfg, meta, ob, q, a.FaceDetector), a.flow.checker()),
 	}
 	a.Handler = httpapi.New(httpapi.Config{
@@ -354,6 +365,7 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		}
 		defer a.Resumable.Stop()
 		run("idempotency keys", func() error { a.purgeIdempotencyKeys(ctx); return nil })
+		run("report aggregates", func() error { a.purgeReports(ctx); return nil })
 	}
 	// The event relay stops last, so that its final pass publishes the
 	// events of the tasks that finished while the worker drained.

@@ -12,6 +12,7 @@ import (
 	"github.com/easelhq/easel/internal/delivery"
 	"github.com/easelhq/easel/internal/flows"
 	"github.com/easelhq/easel/internal/keys"
+	"github.com/easelhq/easel/internal/reports"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/upload"
 	"github.com/easelhq/easel/web/console"
@@ -61,8 +62,9 @@ type Deps struct {
 	Ready     []Checker
 	Metrics   *Metrics
 	Log       *slog.Logger
-	Compat    *Compat      // nil: no remote sources nor compatible endpoints
-	Flows     *flows.Flows // nil: no flow endpoints
+	Compat    *Compat          // nil: no remote sources nor compatible endpoints
+	Flows     *flows.Flows     // nil: no flow endpoints
+	Reports   *reports.Reports // nil: no report endpoints
 }
 
 type server struct {
@@ -96,6 +98,10 @@ func New(cfg Config, deps Deps) http.Handler {
 	if s.Batches != nil {
 		mux.HandleFunc("POST /v1/batches", s.authed(s.createBatch))
 		mux.HandleFunc("GET /v1/batches/{id}", s.authed(s.getBatch))
+	}
+	if s.Reports != nil {
+		mux.HandleFunc("POST /v1/reports", s.authed(s.postReports))
+		mux.HandleFunc("GET /v1/stats", s.authed(s.getStats))
 	}
 	if s.Resumable != nil {
 		mux.Handle("/v1/uploads", s.Resumable)
