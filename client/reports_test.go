@@ -97,4 +97,3 @@ func ExampleClient_NewReporter() {
 	// Output:
 	// batches [500 500 200]
 }
-

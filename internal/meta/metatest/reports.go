@@ -38,8 +38,8 @@ func sampleMinute(tenantID string, minute time.Time, effect string) easel.Report
 		TenantID: tenantID, Minute: minute,
 		Group: easel.ReportGroup{Source: "client", Effect: effect, Region: "eu", Network: "wifi", Country: "FR", AppVersion: "1.2.3"},
 		Count: 2, Bytes: 3000,
-		N:     [easel.Measures]int64{2, 1, 2, 2},
-		Sum:   [easel.Measures]float64{100.5, 20, 300, 420.5},
+		N:   [easel.Measures]int64{2, 1, 2, 2},
+		Sum: [easel.Measures]float64{100.5, 20, 300, 420.5},
 		Buckets: [easel.Measures]map[int]int64{
 			{10: 1, 12: 1}, {5: 1}, {20: 2}, {30: 1, 31: 1},
 		},
