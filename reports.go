@@ -16,9 +16,11 @@ const (
 )
 
 // ReportGroup is what per-minute report aggregates are grouped by. Source
-// is "client" for what apps reported.
+// is "client" for what apps reported, "server" for the server's own stage
+// times (Stage names the stage; only the total measure is kept).
 type ReportGroup struct {
 	Source      string `json:"source,omitempty"`
+	Stage       string `json:"stage,omitempty"`
 	Effect      string `json:"effect,omitempty"`
 	Region      string `json:"region,omitempty"`
 	Network     string `json:"network,omitempty"`
@@ -29,7 +31,7 @@ type ReportGroup struct {
 
 // Key joins the group's fields into one string, its stored identity.
 func (g ReportGroup) Key() string {
-	return strings.Join([]string{g.Source, g.Effect, g.Region, g.Network, g.Country, g.AppVersion, g.FailedStage}, "\x1f")
+	return strings.Join([]string{g.Source, g.Stage, g.Effect, g.Region, g.Network, g.Country, g.AppVersion, g.FailedStage}, "\x1f")
 }
 
 // ReportMinute is one minute's aggregate of a tenant's reports of one

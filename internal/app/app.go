@@ -96,6 +96,9 @@ type App struct {
 	// /v1/stats); Effects the per-effect series on /metrics.
 	Reports *reports.Reports
 	Effects *observe.Metrics
+	// ServerFigures stores the server's own stage times per minute for
+	// /v1/stats?source=server.
+	ServerFigures *reports.Recorder
 	Handler http.Handler
 	// Ops serves /healthz, /readyz and /metrics alone, for workers.
 	Ops http.Handler
@@ -204,6 +207,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	}
 	a.Effects = metrics.EnableEffects(observeConfig(cfg))
 	a.Reports = newReports(cfg, meta, a.Effects)
+	a.ServerFigures = newRecorder(cfg, meta, a.Effects, log)
 	quality := make(map[transform.Format]int, len(cfg.Render.Quality))
 	for f, q := range cfg.Render.Quality {
 		quality[transform.Format(f)] = q
@@ -351,6 +355,7 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	run("keys", func() error { return a.Keys.Run(ctx, a.Log) })
+	run("server figures", func() error { a.ServerFigures.Run(ctx, time.Minute); return nil })
 	if err := a.Live.Start(ctx); err != nil {
 		return fmt.Errorf("workflows: %w", err)
 	}

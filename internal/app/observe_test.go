@@ -180,6 +180,31 @@ func TestPerEffectSeries(t *testing.T) {
 	require.InEpsilon(t, 220, wifi.P50, 0.045)
 	require.Equal(t, 1.0, g4.FailureRate)
 
+	// The server's own figures, once the recorder flushed.
+	require.NoError(t, b.app.ServerFigures.Flush(ctx))
+	resp, out = b.do(t, "GET", "/v1/stats?source=server&by=effect,stage", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(out))
+	var srv struct {
+		Source string `json:"source"`
+		Groups []struct {
+			Key   map[string]string `json:"key"`
+			Count int64             `json:"count"`
+			P50   float64           `json:"p50"`
+		} `json:"groups"`
+	}
+	require.NoError(t, json.Unmarshal(out, &srv), string(out))
+	require.Equal(t, "server", srv.Source)
+	stages := map[string]int64{}
+	for _, g := range srv.Groups {
+		if g.Key["effect"] == "blur" {
+			stages[g.Key["stage"]] = g.Count
+			require.Positive(t, g.P50, "%v", g.Key)
+		}
+	}
+	for _, stage := range []string{"upload", "queue_wait", "process", "store", "callback"} {
+		require.Equal(t, int64(1), stages[stage], "server figure of %s: %s", stage, out)
+	}
+
 	resp, out = b.do(t, "GET", "/v1/stats?by=colour", nil)
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	require.Equal(t, "invalid_argument", errorCode(t, out))

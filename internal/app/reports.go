@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/easelhq/easel"
@@ -28,6 +29,18 @@ func newReports(cfg config.Config, meta easel.ReportStore, effects *observe.Metr
 		effects.Client(tenantID, observe.ClientReport{Effect: r.Effect, Region: r.Region, Network: r.Network,
 			FailedStage: r.FailedStage, MS: ms, Given: given})
 	}}, meta)
+}
+
+// newRecorder returns the recorder of the server's own figures for
+// /v1/stats?source=server, fed by effects.
+func newRecorder(cfg config.Config, meta easel.ReportStore, effects *observe.Metrics, log *slog.Logger) *reports.Recorder {
+	region := cfg.Metrics.Region
+	if region == "" {
+		region = observe.DefaultRegion
+	}
+	rec := reports.NewRecorder(meta, region, log)
+	effects.SetTap(rec.Record)
+	return rec
 }
 
 // purgeReports deletes report aggregates older than reports.retention,

@@ -25,10 +25,10 @@ func (s *server) postReports(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// getStats handles GET /v1/stats?by=effect,region&from=&to=&step=1m.
+// getStats handles GET /v1/stats?by=effect,region&from=&to=&step=1m&source=client.
 func (s *server) getStats(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var req reports.StatsRequest
+	req := reports.StatsRequest{Source: q.Get("source")}
 	if by := q.Get("by"); by != "" {
 		req.By = strings.Split(by, ",")
 	}

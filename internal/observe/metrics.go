@@ -46,6 +46,7 @@ type Metrics struct {
 	reports  *prometheus.CounterVec
 	tenants  *capped
 	regions  *capped
+	tap      func(tenantID, stage, effect string, d time.Duration, failed bool)
 	names    *capped
 }
 
@@ -90,6 +91,16 @@ func New(cfg Config, reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// SetTap makes every stage time and failure observed (not the delivery
+// series) also go to tap, with the raw tenant ID and the effect label:
+// the server's figures of /v1/stats (reports.Recorder.Record). Call it
+// before use.
+func (m *Metrics) SetTap(tap func(tenantID, stage, effect string, d time.Duration, failed bool)) {
+	if m != nil {
+		m.tap = tap
+	}
+}
+
 // On reports whether the series are observed.
 func (m *Metrics) On() bool { return m != nil && m.cfg.Enabled }
 
@@ -99,7 +110,11 @@ func (m *Metrics) Observe(stage, effect, tenantID string, d time.Duration) {
 	if !m.On() || d < 0 {
 		return
 	}
-	m.stages.WithLabelValues(stage, m.Effect(effect), m.Tenant(tenantID), m.region).Observe(d.Seconds())
+	effect = m.Effect(effect)
+	m.stages.WithLabelValues(stage, effect, m.Tenant(tenantID), m.region).Observe(d.Seconds())
+	if m.tap != nil {
+		m.tap(tenantID, stage, effect, d, false)
+	}
 }
 
 // Fail counts a failure of stage with code.
@@ -111,7 +126,11 @@ func (m *Metrics) Fail(stage string, code easel.Code, effect, tenantID string) {
 	if c == "" {
 		c = string(easel.CodeInternal)
 	}
-	m.failures.WithLabelValues(stage, c, m.Effect(effect), m.Tenant(tenantID), m.region).Inc()
+	effect = m.Effect(effect)
+	m.failures.WithLabelValues(stage, c, effect, m.Tenant(tenantID), m.region).Inc()
+	if m.tap != nil {
+		m.tap(tenantID, stage, effect, 0, true)
+	}
 }
 
 // Delivery returns the delivery histogram's child for a rendering of opts

@@ -221,3 +221,35 @@ func TestStatsRequestChecks(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+func TestRecorderServerFigures(t *testing.T) {
+	t.Parallel()
+	store := &memStore{}
+	rec := reports.NewRecorder(store, "eu", nil)
+	for i := 1; i <= 100; i++ {
+		rec.Record("t1", "process", "blur", time.Duration(i)*time.Millisecond, false)
+	}
+	rec.Record("t1", "process", "blur", 0, true)
+	rec.Record("", "delivery", "other", 0, true) // no tenant: not stored
+	require.NoError(t, rec.Flush(t.Context()))
+	require.NoError(t, rec.Flush(t.Context()), "nothing left to add")
+	require.Len(t, store.ms, 2, "one group of times, one of failures")
+
+	r := reports.New(reports.Config{}, store)
+	st, err := r.Stats(t.Context(), "t1", reports.StatsRequest{Source: "server", By: []string{"effect", "stage", "region"}, To: time.Now().Add(time.Minute)})
+	require.NoError(t, err)
+	require.Equal(t, "server", st.Source)
+	require.Len(t, st.Groups, 1)
+	g := st.Groups[0]
+	require.Equal(t, map[string]string{"effect": "blur", "stage": "process", "region": "eu"}, g.Key)
+	require.Equal(t, int64(101), g.Count)
+	require.Equal(t, int64(1), g.Failures)
+	require.InEpsilon(t, 50, g.P50, 0.045)
+	require.InEpsilon(t, 99, g.P99, 0.045)
+
+	st, err = r.Stats(t.Context(), "t1", reports.StatsRequest{To: time.Now().Add(time.Minute)})
+	require.NoError(t, err)
+	require.Empty(t, st.Groups, "the client's figures do not include the server's")
+	_, err = r.Stats(t.Context(), "t1", reports.StatsRequest{Source: "both"})
+	require.Equal(t, easel.CodeInvalidArgument, easel.ErrorCode(err))
+}

@@ -11,8 +11,9 @@ import (
 	"github.com/easelhq/easel"
 )
 
-// GroupKeys are the fields stats may be grouped by.
-var GroupKeys = []string{"effect", "region", "network", "country", "app_version"}
+// GroupKeys are the fields stats may be grouped by (stage: only the
+// server's figures have one).
+var GroupKeys = []string{"effect", "region", "network", "country", "app_version", "stage"}
 
 // Limits of a stats query.
 const (
@@ -24,6 +25,9 @@ const (
 // StatsRequest asks for the figures of [From, To) grouped by By, with a
 // series of Step-long points when Step is not zero.
 type StatsRequest struct {
+	// Source is "client" (what apps reported; the default) or "server"
+	// (the server's own stage times).
+	Source   string
 	By       []string
 	From, To time.Time // zero To: now; zero From: To - 1h
 	Step     time.Duration
@@ -31,6 +35,7 @@ type StatsRequest struct {
 
 // Stats are the figures GET /v1/stats answers (docs/api.md).
 type Stats struct {
+	Source string    `json:"source"`
 	From   time.Time `json:"from"`
 	To     time.Time `json:"to"`
 	By     []string  `json:"by"`
@@ -142,6 +147,13 @@ func (s *Reports) Stats(ctx context.Context, tenantID string, req StatsRequest) 
 
 // resolve fills the defaults and checks the request.
 func (r *StatsRequest) resolve(now time.Time) error {
+	switch r.Source {
+	case "":
+		r.Source = SourceClient
+	case SourceClient, SourceServer:
+	default:
+		return easel.Errorf(easel.CodeInvalidArgument, "source: %q: want client or server", r.Source)
+	}
 	seen := map[string]bool{}
 	for _, k := range r.By {
 		if !contains(GroupKeys, k) {
@@ -190,6 +202,9 @@ func Compute(req StatsRequest, ms []easel.ReportMinute) Stats {
 	}
 	groups := map[string]*grp{}
 	for _, m := range ms {
+		if m.Group.Source != req.Source {
+			continue
+		}
 		key := map[string]string{}
 		parts := make([]string, len(req.By))
 		for i, k := range req.By {
@@ -213,7 +228,7 @@ func Compute(req StatsRequest, ms []easel.ReportMinute) Stats {
 			p.add(m)
 		}
 	}
-	out := Stats{From: req.From, To: req.To, By: req.By, Groups: []Group{}}
+	out := Stats{Source: req.Source, From: req.From, To: req.To, By: req.By, Groups: []Group{}}
 	if out.By == nil {
 		out.By = []string{}
 	}
@@ -258,6 +273,8 @@ func field(g easel.ReportGroup, k string) string {
 		return g.Country
 	case "app_version":
 		return g.AppVersion
+	case "stage":
+		return g.Stage
 	}
 	return ""
 }

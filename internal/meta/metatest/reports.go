@@ -53,12 +53,14 @@ func testReportsAddSums(t *testing.T, s ReportStore) {
 	failed := sampleMinute(tn.ID, reportMinute, "w")
 	failed.Group.FailedStage = "upload"
 	later := sampleMinute(tn.ID, reportMinute.Add(time.Minute), "blur")
-	require.NoError(t, s.AddReportMinutes(ctx, []easel.ReportMinute{a, failed, later}))
+	server := sampleMinute(tn.ID, reportMinute, "w")
+	server.Group.Source, server.Group.Stage = "server", "process"
+	require.NoError(t, s.AddReportMinutes(ctx, []easel.ReportMinute{a, failed, later, server}))
 	require.NoError(t, s.AddReportMinutes(ctx, []easel.ReportMinute{a}))
 
 	got, err := s.ReportMinutes(ctx, tn.ID, reportMinute, reportMinute.Add(2*time.Minute))
 	require.NoError(t, err)
-	require.Len(t, got, 3)
+	require.Len(t, got, 4)
 	byKey := map[string]easel.ReportMinute{}
 	for _, m := range got {
 		require.Equal(t, tn.ID, m.TenantID)
@@ -75,6 +77,7 @@ func testReportsAddSums(t *testing.T, s ReportStore) {
 	require.Equal(t, map[int]int64{10: 2, 12: 2}, sum.Buckets[0])
 	require.Equal(t, map[int]int64{30: 2, 31: 2}, sum.Buckets[3])
 	require.Equal(t, int64(2), byKey[reportMinute.Format(time.RFC3339)+failed.Group.Key()].Count, "a failed stage is a group of its own")
+	require.Equal(t, server.Group, byKey[reportMinute.Format(time.RFC3339)+server.Group.Key()].Group, "source and stage kept")
 
 	// The range is half open, and ordered by minute.
 	got, err = s.ReportMinutes(ctx, tn.ID, reportMinute.Add(time.Minute), reportMinute.Add(2*time.Minute))

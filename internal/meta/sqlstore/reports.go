@@ -11,9 +11,9 @@ import (
 
 var _ easel.ReportStore = (*Store)(nil)
 
-const upsertReportMinuteSQL = `INSERT INTO report_minutes (tenant_id, minute, group_key, source, effect, region, network, country, app_version, failed_stage,
+const upsertReportMinuteSQL = `INSERT INTO report_minutes (tenant_id, minute, group_key, source, stage, effect, region, network, country, app_version, failed_stage,
  count, bytes, upload_n, upload_sum, wait_n, wait_sum, download_n, download_sum, total_n, total_sum)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
  ON CONFLICT (tenant_id, minute, group_key) DO UPDATE SET
  count = report_minutes.count + excluded.count, bytes = report_minutes.bytes + excluded.bytes,
  upload_n = report_minutes.upload_n + excluded.upload_n, upload_sum = report_minutes.upload_sum + excluded.upload_sum,
@@ -57,7 +57,7 @@ func (s *Store) AddReportMinutes(ctx context.Context, ms []easel.ReportMinute) e
 		for _, r := range rows {
 			m, g := r.m, r.m.Group
 			if _, err := tx.ExecContext(ctx, upsertReportMinuteSQL, m.TenantID, r.min, r.key,
-				g.Source, g.Effect, g.Region, g.Network, g.Country, g.AppVersion, g.FailedStage, m.Count, m.Bytes,
+				g.Source, g.Stage, g.Effect, g.Region, g.Network, g.Country, g.AppVersion, g.FailedStage, m.Count, m.Bytes,
 				m.N[0], m.Sum[0], m.N[1], m.Sum[1], m.N[2], m.Sum[2], m.N[3], m.Sum[3]); err != nil {
 				return err
 			}
@@ -92,7 +92,7 @@ func (s *Store) AddReportMinutes(ctx context.Context, ms []easel.ReportMinute) e
 // ReportMinutes implements easel.ReportStore.
 func (s *Store) ReportMinutes(ctx context.Context, tenantID string, from, to time.Time) ([]easel.ReportMinute, error) {
 	lo, hi := from.UnixNano(), to.UnixNano()
-	rows, err := s.read.QueryContext(ctx, `SELECT minute, group_key, source, effect, region, network, country, app_version, failed_stage,
+	rows, err := s.read.QueryContext(ctx, `SELECT minute, group_key, source, stage, effect, region, network, country, app_version, failed_stage,
  count, bytes, upload_n, upload_sum, wait_n, wait_sum, download_n, download_sum, total_n, total_sum
  FROM report_minutes WHERE tenant_id = ? AND minute >= ? AND minute < ? ORDER BY minute, group_key`, tenantID, lo, hi)
 	if err != nil {
@@ -112,7 +112,7 @@ func (s *Store) ReportMinutes(ctx context.Context, tenantID string, from, to tim
 			key string
 			g   = &m.Group
 		)
-		if err := rows.Scan(&min, &key, &g.Source, &g.Effect, &g.Region, &g.Network, &g.Country, &g.AppVersion, &g.FailedStage,
+		if err := rows.Scan(&min, &key, &g.Source, &g.Stage, &g.Effect, &g.Region, &g.Network, &g.Country, &g.AppVersion, &g.FailedStage,
 			&m.Count, &m.Bytes, &m.N[0], &m.Sum[0], &m.N[1], &m.Sum[1], &m.N[2], &m.Sum[2], &m.N[3], &m.Sum[3]); err != nil {
 			return nil, s.errorf("report minutes: %w", err)
 		}

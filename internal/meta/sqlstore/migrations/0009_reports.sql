@@ -1,4 +1,5 @@
--- 0009: client reports (POST /v1/reports), aggregated per minute. A row of
+-- 0009: client reports (POST /v1/reports) and the server's own stage times,
+-- aggregated per minute (source 'client' or 'server'). A row of
 -- report_minutes sums one minute (Unix nanoseconds of its start, UTC) of a
 -- tenant's reports of one group (group_key joins the group's fields, which
 -- are also kept as columns); report_buckets holds, per measure (0 upload,
@@ -10,6 +11,7 @@ CREATE TABLE report_minutes (
     minute       BIGINT           NOT NULL,
     group_key    TEXT             NOT NULL,
     source       TEXT             NOT NULL,
+    stage        TEXT             NOT NULL,
     effect       TEXT             NOT NULL,
     region       TEXT             NOT NULL,
     network      TEXT             NOT NULL,
