@@ -99,7 +99,7 @@ type App struct {
 	// ServerFigures stores the server's own stage times per minute for
 	// /v1/stats?source=server.
 	ServerFigures *reports.Recorder
-	Handler http.Handler
+	Handler       http.Handler
 	// Ops serves /healthz, /readyz and /metrics alone, for workers.
 	Ops http.Handler
 
