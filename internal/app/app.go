@@ -90,8 +90,12 @@ type App struct {
 	Resumable *tus.Handler
 	// Flows runs flows and explains rules; Live holds the processors,
 	// flows and rules loaded from processors.dir, flows.dir and rules.file.
-	Flows *flows.Flows
-	Live  *flow.Live
+	Flows   *flows.Flows
+	Live    *flow.Live
+	Handler http.Handler
+	// Ops serves /healthz, /readyz and /metrics alone, for workers.
+	Ops http.Handler
+
 	// Reports is the client report channel (POST /v1/reports, GET
 	// /v1/stats); Effects the per-effect series on /metrics.
 	Reports *reports.Reports
@@ -99,9 +103,6 @@ type App struct {
 	// ServerFigures stores the server's own stage times per minute for
 	// /v1/stats?source=server.
 	ServerFigures *reports.Recorder
-	Handler       http.Handler
-	// Ops serves /healthz, /readyz and /metrics alone, for workers.
-	Ops http.Handler
 
 	engine *vips.Engine
 	flow   *flowParts
@@ -286,9 +287,8 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Processors: map[string]worker.Processor{
 			easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
 			easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
-			easel.TaskFlow: worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q,
-				ObserveStep: a.Effects.Step},
-			easel.TaskLevels: worker.Leveller{Make: levelMaker(engine), Sides: cfg.Render.Levels, Blobs: blobs, Record: meta},
+			easel.TaskFlow:    worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q, ObserveStep: a.Effects.Step},
+			easel.TaskLevels:  worker.Leveller{Make: levelMaker(engine), Sides: cfg.Render.Levels, Blobs: blobs, Record: meta},
 		},
 		Observer: metrics, Log: log,
 	})
