@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/delivery"
@@ -21,10 +20,6 @@ var (
 // A memory-cache hit formats nothing: its header values were made when it
 // was cached (delivery.HeaderValues) and are assigned as they are.
 func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
-	var start time.Time
-	if s.timed {
-		start = time.Now()
-	}
 	res, err := s.Delivery.Resolve(r.Context(), delivery.Request{
 		Path:   strings.TrimPrefix(r.URL.EscapedPath(), "/i/"),
 		Accept: r.Header.Get("Accept"),
@@ -78,8 +73,12 @@ func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(out.Data)
 	}
-	if out.Timer != nil && s.timed {
-		out.Timer.Observe(time.Since(start).Seconds())
+	if out.Timer != nil {
+		// Observed by instrument with the request's latency: no clock
+		// read of its own (a clock read costs ~0.35 µs on some VMs).
+		if rec, ok := w.(*statusRecorder); ok {
+			rec.timer = out.Timer
+		}
 	}
 }
 

@@ -204,6 +204,9 @@ func (m *Metrics) AttemptEnded(t easel.Task) { m.effects.Task(t) }
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	// timer, set by deliver, observes the request's latency in the
+	// per-effect delivery series of the rendering it answered with.
+	timer delivery.Timer
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -250,8 +253,8 @@ func (m *Metrics) instrument(log *slog.Logger, next http.Handler) http.Handler {
 		rec := recorders.Get().(*statusRecorder)
 		rec.ResponseWriter, rec.status = w, 0
 		next.ServeHTTP(rec, r)
-		status := rec.status
-		rec.ResponseWriter = nil
+		status, timer := rec.status, rec.timer
+		rec.ResponseWriter, rec.timer = nil, nil
 		recorders.Put(rec)
 		route := r.Pattern
 		if route == "" {
@@ -264,6 +267,9 @@ func (m *Metrics) instrument(log *slog.Logger, next http.Handler) http.Handler {
 		rm.requests.Inc()
 		took := time.Since(start)
 		rm.latency.Observe(took.Seconds())
+		if timer != nil {
+			timer.Observe(took.Seconds())
+		}
 		if log.Enabled(r.Context(), slog.LevelDebug) {
 			log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method),
 				slog.String("path", r.URL.Path), slog.Int("status", status), slog.Duration("took", took))

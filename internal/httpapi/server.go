@@ -70,13 +70,12 @@ type Deps struct {
 type server struct {
 	cfg          Config
 	cacheControl []string // cfg.CacheControl as a header value
-	timed        bool     // per-effect delivery times are observed
 	Deps
 }
 
 // New returns the HTTP handler of the whole API.
 func New(cfg Config, deps Deps) http.Handler {
-	s := &server{cfg: cfg, cacheControl: []string{cfg.CacheControl}, Deps: deps, timed: deps.Metrics.Effects().On()}
+	s := &server{cfg: cfg, cacheControl: []string{cfg.CacheControl}, Deps: deps}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/assets", s.authed(s.uploadAsset))
 	mux.HandleFunc("GET /v1/assets", s.authed(s.listAssets))
