@@ -93,6 +93,9 @@ func Decode(body io.Reader, now time.Time) ([]Report, error) {
 	if err := dec.Decode(&batch); err != nil {
 		return nil, easel.Errorf(easel.CodeInvalidArgument, "body: want {\"reports\": [...]}: %s", jsonProblem(err))
 	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, easel.Errorf(easel.CodeInvalidArgument, "body: data after the JSON object")
+	}
 	switch {
 	case batch.Reports == nil:
 		return nil, easel.Errorf(easel.CodeInvalidArgument, "reports: required")

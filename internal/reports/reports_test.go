@@ -29,6 +29,7 @@ func TestDecodeValidation(t *testing.T) {
 		{"ok full", one(`{"effect":"blur","upload_ms":120.5,"wait_ms":30,"download_ms":80,"bytes":52000,"network":"WiFi","failed_stage":"","app_version":"3.1.0+b7","country":"fr","region":"eu-west","at":"2026-12-02T15:29:00Z"}`), "", ""},
 		{"not json", `{"reports":[`, easel.CodeInvalidArgument, "body"},
 		{"no reports", `{}`, easel.CodeInvalidArgument, "reports: required"},
+		{"trailing data", `{"reports":[{"effect":"w"}]} {"reports":[]}`, easel.CodeInvalidArgument, "body: data after"},
 		{"empty batch", `{"reports":[]}`, easel.CodeInvalidArgument, "reports: want 1..500"},
 		{"unknown top field", `{"reports":[{"effect":"w"}],"x":1}`, easel.CodeInvalidArgument, "body"},
 		{"unknown field", one(`{"effect":"w","speed":3}`), easel.CodeInvalidArgument, "reports[0].speed: unknown field"},
