@@ -323,9 +323,10 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Resumable: a.Resumable,
 		Compat:    compat,
 		Uploads:   a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches, Flows: a.Flows,
-		Log: log, Metrics: metrics, Reports: a.Reports,
+		Log: log, Metrics: metrics,
 		Ready: append(readyChecks(cfg, meta, ob, q, a.FaceDetector), a.flow.checker()),
 	}
+	deps.Reports = a.Reports
 	a.Handler = httpapi.New(httpapi.Config{
 		CacheControl:   cfg.Delivery.CacheControl,
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
