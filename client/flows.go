@@ -35,29 +35,3 @@ func (c *Client) RunFlow(ctx context.Context, name, assetID string, params map[s
 	_ = json.Unmarshal(raw, &run)
 	return run, nil
 }
-
-// Report is what an app measured of one effect, end to end.
-type Report struct {
-	Effect      string  `json:"effect"`
-	UploadMS    float64 `json:"upload_ms,omitempty"`
-	WaitMS      float64 `json:"wait_ms,omitempty"`
-	DownloadMS  float64 `json:"download_ms,omitempty"`
-	Bytes       int64   `json:"bytes,omitempty"`
-	Network     string  `json:"network,omitempty"` // wifi, 4g, ...
-	FailedStage string  `json:"failed_stage,omitempty"`
-	AppVersion  string  `json:"app_version,omitempty"`
-	Country     string  `json:"country,omitempty"`
-	Region      string  `json:"region,omitempty"`
-	// At is when it was measured (default: when it is sent).
-	At time.Time `json:"at,omitzero"`
-}
-
-// SendReports sends the app's measurements in one batch
-// (POST /v1/reports {"reports":[...]}).
-func (c *Client) SendReports(ctx context.Context, reports []Report) error {
-	in := struct {
-		Reports []Report `json:"reports"`
-	}{reports}
-	_, err := c.doJSON(ctx, http.MethodPost, "/v1/reports", in, nil)
-	return err
-}

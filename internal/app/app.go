@@ -29,12 +29,15 @@ import (
 	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/meta/postgres"
 	"github.com/easelhq/easel/internal/meta/sqlite"
+	"github.com/easelhq/easel/internal/observe"
 	"github.com/easelhq/easel/internal/purge"
 	natsq "github.com/easelhq/easel/internal/queue/nats"
 	"github.com/easelhq/easel/internal/queue/relay"
 	"github.com/easelhq/easel/internal/quota"
 	"github.com/easelhq/easel/internal/render"
 	"github.com/easelhq/easel/internal/retention"
+
+	"github.com/easelhq/easel/internal/reports"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/telemetry/tracing"
 	"github.com/easelhq/easel/internal/tus"
@@ -69,6 +72,8 @@ type Store interface {
 	easel.RetentionStore
 
 	easel.SourceAssetStore
+
+	easel.ReportStore
 }
 
 // App is a running easel: stores, engine, queue, services and the HTTP handler.
@@ -114,6 +119,14 @@ type App struct {
 	// Telemetry is the tracer provider (off unless telemetry.otlp_endpoint
 	// is set); Close flushes it.
 	Telemetry *tracing.Provider
+
+	// Reports is the client report channel (POST /v1/reports, GET
+	// /v1/stats); Effects the per-effect series on /metrics.
+	Reports *reports.Reports
+	Effects *observe.Metrics
+	// ServerFigures stores the server's own stage times per minute for
+	// /v1/stats?source=server.
+	ServerFigures *reports.Recorder
 
 	engine *vips.Engine
 	flow   *flowParts
@@ -242,6 +255,10 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, op
 	for _, c := range a.Quotas.Collectors() {
 		metrics.Register(c)
 	}
+
+	a.Effects = metrics.EnableEffects(observeConfig(cfg))
+	a.Reports = newReports(cfg, meta, a.Effects)
+	a.ServerFigures = newRecorder(cfg, meta, a.Effects, log)
 	quality := make(map[transform.Format]int, len(cfg.Render.Quality))
 	for f, q := range cfg.Render.Quality {
 		quality[transform.Format(f)] = q
@@ -354,7 +371,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, op
 		Processors: map[string]worker.Processor{
 			easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
 			easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
-			easel.TaskFlow:    worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q},
+			easel.TaskFlow:    worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q, ObserveStep: a.Effects.Step},
 			easel.TaskLevels:  worker.Leveller{Make: levelMaker(engine), Sides: cfg.Render.Levels, Blobs: blobs, Record: meta},
 		},
 		Observer: metrics, Log: log,
@@ -366,6 +383,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, op
 		AllowPrivate:  cfg.Callbacks.AllowPrivate,
 		AllowLoopback: cfg.Callbacks.AllowLoopback,
 		Concurrency:   cfg.Callbacks.Concurrency,
+		Observe:       a.Effects.Callback,
 	}, q, meta, func(t easel.Task) any {
 		return a.Tasks.CallbackPayload(context.Background(), t)
 	}, log)
@@ -390,6 +408,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, op
 
 		TracerProvider: tel.TracerProvider(),
 	}
+	deps.Reports = a.Reports
 	a.Handler = httpapi.New(httpapi.Config{
 		CacheControl:   cfg.Delivery.CacheControl,
 		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
@@ -420,6 +439,7 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	defer cancel()
 	run("keys", func() error { return a.Keys.Run(ctx, a.Log) })
 	run("api flows", func() error { a.Flows.Sync(ctx, apiFlowsPoll, a.Log); return nil })
+	run("server figures", func() error { a.ServerFigures.Run(ctx, time.Minute); return nil })
 	if err := a.Live.Start(ctx); err != nil {
 		return fmt.Errorf("workflows: %w", err)
 	}
@@ -435,6 +455,7 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		defer a.Resumable.Stop()
 		run("idempotency keys", func() error { a.purgeIdempotencyKeys(ctx); return nil })
 		run("quotas", func() error { a.Quotas.Run(ctx); return nil })
+		run("report aggregates", func() error { a.purgeReports(ctx); return nil })
 	}
 	if a.Role != RoleAPI {
 		run("retention", func() error { return a.Janitor.Run(ctx) })

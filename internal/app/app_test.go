@@ -73,7 +73,7 @@ func start(t testing.TB, edit func(*config.Config), opts ...Option) *bundle {
 	return &bundle{app: a, url: "http://" + addr.String(), apiKey: apiKey, tenant: tenant.ID}
 }
 
-func (b *bundle) do(t *testing.T, method, path string, body io.Reader, header ...string) (*http.Response, []byte) {
+func (b *bundle) do(t testing.TB, method, path string, body io.Reader, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, b.url+path, body)
 	require.NoError(t, err)
@@ -92,7 +92,7 @@ func (b *bundle) do(t *testing.T, method, path string, body io.Reader, header ..
 }
 
 // upload posts data as the raw body and returns the decoded answer.
-func (b *bundle) upload(t *testing.T, data []byte, query string) map[string]any {
+func (b *bundle) upload(t testing.TB, data []byte, query string) map[string]any {
 	t.Helper()
 	resp, out := b.do(t, "POST", "/v1/assets"+query, bytes.NewReader(data))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, string(out))

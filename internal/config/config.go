@@ -49,6 +49,9 @@ type Config struct {
 	Flows      Flows                    `yaml:"flows"`
 	Rules      Rules                    `yaml:"rules"`
 	Telemetry  Telemetry                `yaml:"telemetry"`
+
+	Metrics Metrics `yaml:"metrics"`
+	Reports Reports `yaml:"reports"`
 }
 
 // Keys configures URL signing keys.
@@ -284,9 +287,10 @@ func Default() Config {
 		Fetch:     defaultFetch(),
 		Telemetry: defaultTelemetry(),
 
+		Metrics:   defaultMetrics(),
+		Reports:   defaultReports(),
 		Quotas:    defaultQuotas(),
 		Retention: defaultRetention(),
-
 		Delivery: Delivery{
 			CacheControl: "public, max-age=31536000, immutable",
 			Presets: map[string]string{
@@ -398,6 +402,12 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Telemetry.validate(); err != nil {
+		return err
+	}
+	if err := c.Metrics.validate(); err != nil {
+		return err
+	}
+	if err := c.Reports.validate(); err != nil {
 		return err
 	}
 	for _, u := range c.Delivery.PurgeURLs {

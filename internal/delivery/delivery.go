@@ -77,6 +77,7 @@ type Delivery struct {
 	kv       KeyVerifier // keys, when it can say which key verified a URL
 	limiter  *Limiter
 	obs      Observer
+	timers   TimerBinder // obs, when it times deliveries
 	log      *slog.Logger
 
 	cache   *lru[*Rendered] // renderings answered as "memory"
@@ -124,6 +125,7 @@ func New(cfg Config, meta easel.MetaStore, blobs easel.BlobStore, renderer Rende
 		writes: make(chan variantWrite, 256),
 	}
 	d.kv, _ = keys.(KeyVerifier)
+	d.timers, _ = obs.(TimerBinder)
 	d.flights.m = make(map[string]*flight)
 	d.writersWG.Add(1)
 	go d.writeVariants()
@@ -268,7 +270,7 @@ func (d *Delivery) render(ctx context.Context, res *Resolved, f *flight) (*Rende
 			}
 			out := newRendered(data, sniffFormat(data).ContentType(), res.ETag, res.asset.ID, res.asset.TenantID, "store", faces)
 			d.obs.CacheHit("store")
-			d.cache.add(res.key, out.cached(res.key))
+			d.bindTimers(res, out)
 			return out, nil
 		} else if !easel.IsNotFound(err) && ctx.Err() == nil {
 			d.log.Warn("variant read failed; rendering", "key", variantKey, "err", err)
@@ -297,7 +299,7 @@ func (d *Delivery) render(ctx context.Context, res *Resolved, f *flight) (*Rende
 		return nil, err
 	}
 	r := newRendered(out.Data, out.Format.ContentType(), res.ETag, res.asset.ID, res.asset.TenantID, "render", out.Faces).withSource(renderSource(out.Level))
-	d.cache.add(res.key, r.cached(res.key))
+	d.bindTimers(res, r)
 	if variantKey != "" {
 		select {
 		case d.writes <- variantWrite{assetID: res.asset.ID, key: variantKey, data: out.Data}:

@@ -16,7 +16,10 @@ type Rendered struct {
 	Source string
 	// Values holds the response's header values, made once per rendering
 	// so that a cached hit formats nothing.
-	Values   HeaderValues
+	Values HeaderValues
+	// Timer, when not nil, observes how long answering with this rendering
+	// took (bound once per rendering and layer, see TimerBinder).
+	Timer    Timer
 	tenantID string
 	// resolved holds, for a rendering in the memory cache, its Resolved
 	// without and with Vary, so that a hit allocates none.

@@ -29,6 +29,7 @@ import (
 	"github.com/easelhq/easel/internal/httpapi"
 	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/meta/sqlite"
+	"github.com/easelhq/easel/internal/observe"
 	"github.com/easelhq/easel/internal/render"
 	"github.com/easelhq/easel/internal/upload"
 	"github.com/easelhq/easel/transform"
@@ -98,6 +99,8 @@ type options struct {
 	maxUpload     int64
 	timeout       time.Duration
 	tracer        trace.TracerProvider
+
+	effects bool // per-effect series (internal/observe) on
 }
 
 func setup(t testing.TB, o options) *bundle {
@@ -131,6 +134,9 @@ func setup(t testing.TB, o options) *bundle {
 	engine := &fakeEngine{delay: o.delay}
 	limiter := delivery.NewLimiter(o.concurrency, o.queue)
 	metrics := httpapi.NewMetrics(limiter, nil)
+	if o.effects {
+		metrics.EnableEffects(observe.Config{Enabled: true})
+	}
 	renderer := render.New(meta, blobs, engine, nil, transform.PlanConfig{}, 1<<20)
 	deliv := delivery.New(delivery.Config{
 		AllowUnsigned: o.allowUnsigned,

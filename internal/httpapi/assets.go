@@ -24,6 +24,7 @@ const multipartSlack = 1 << 20
 // "?wait=10s" then holds the response until the task is final or the time
 // is up.
 func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	q := r.URL.Query()
 	req := upload.Request{
 		Name:            q.Get("name"),
@@ -59,6 +60,7 @@ func (s *server) uploadAsset(w http.ResponseWriter, r *http.Request) {
 		req.Body = body
 	}
 	res, err := s.Uploads.Upload(r.Context(), tenantOf(r), req)
+	s.observeUpload(start, tenantOf(r), req.Task.Ops, res, err)
 	if err != nil {
 		writeError(w, r, s.Log, err)
 		return

@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/delivery"
+	"github.com/easelhq/easel/internal/observe"
 	"github.com/easelhq/easel/internal/svgsafe"
 )
 
@@ -23,6 +25,7 @@ func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 		Accept: r.Header.Get("Accept"),
 	})
 	if err != nil {
+		s.Metrics.effects.Fail(observe.StageDelivery, easel.ErrorCode(err), observe.Other, "")
 		writeError(w, r, s.Log, err)
 		return
 	}
@@ -40,6 +43,8 @@ func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		delete(h, "Etag")
 		delete(h, "Vary")
+		tenant, opts := res.Labels()
+		s.Metrics.effects.Fail(observe.StageDelivery, easel.ErrorCode(err), observe.EffectOf(opts), tenant)
 		writeError(w, r, s.Log, err)
 		return
 	}
@@ -67,6 +72,13 @@ func (s *server) deliver(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(out.Data)
+	}
+	if out.Timer != nil {
+		// Observed by instrument with the request's latency: no clock
+		// read of its own (a clock read costs ~0.35 µs on some VMs).
+		if rec, ok := w.(*statusRecorder); ok {
+			rec.timer = out.Timer
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"syscall"
@@ -11,8 +12,22 @@ import (
 
 // BenchmarkMemoryHit serves a memory-cache hit through the whole handler
 // (metrics, routing, signature check, headers, body) into a recorder.
-func BenchmarkMemoryHit(b *testing.B) {
-	bb := setup(b, options{})
+func BenchmarkMemoryHit(b *testing.B) { benchmarkMemoryHit(b, options{}) }
+
+// BenchmarkMemoryHitEffects is BenchmarkMemoryHit with the per-effect
+// series off and on, alternated (off, on, off, on …) in one run
+// (docs/BENCHMARKS.md).
+func BenchmarkMemoryHitEffects(b *testing.B) {
+	for round := range 4 {
+		for _, on := range []bool{false, true} {
+			// Distinct names: a #01 suffix would reach the SQLite path.
+			b.Run(fmt.Sprintf("effects=%v-%d", on, round+1), func(b *testing.B) { benchmarkMemoryHit(b, options{effects: on}) })
+		}
+	}
+}
+
+func benchmarkMemoryHit(b *testing.B, o options) {
+	bb := setup(b, o)
 	a := bb.upload(b, pngBytes(64, 48))
 	path := bb.sign(b, "w_32,f_png", a.ID)
 	req := httptest.NewRequest(http.MethodGet, path, nil)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/easelhq/easel"
 	"github.com/easelhq/easel/internal/delivery"
+	"github.com/easelhq/easel/internal/observe"
 	"github.com/easelhq/easel/transform"
 )
 
@@ -31,6 +32,7 @@ type Metrics struct {
 	tasks     *prometheus.CounterVec
 	stages    *prometheus.HistogramVec
 	abandoned *prometheus.CounterVec
+	effects   *observe.Metrics // nil: no per-effect series (EnableEffects)
 
 	// Pre-resolved children, so a request looks up no labels.
 	hitMemory, hitStore prometheus.Counter
@@ -116,6 +118,27 @@ func NewMetrics(limiter *delivery.Limiter, deliverer func() *delivery.Delivery) 
 	return m
 }
 
+// EnableEffects adds the per-effect series of internal/observe (when
+// cfg.Enabled) and returns them, for the parts that feed them (worker,
+// callbacks, reports). Call it before serving.
+func (m *Metrics) EnableEffects(cfg observe.Config) *observe.Metrics {
+	m.effects = observe.New(cfg, m.reg)
+	return m.effects
+}
+
+// Effects returns the per-effect series; nil until EnableEffects.
+func (m *Metrics) Effects() *observe.Metrics { return m.effects }
+
+var _ delivery.TimerBinder = (*Metrics)(nil)
+
+// DeliveryTimer implements delivery.TimerBinder.
+func (m *Metrics) DeliveryTimer(tenantID string, opts transform.Options, layer string) delivery.Timer {
+	if o := m.effects.Delivery(tenantID, opts, layer); o != nil {
+		return o
+	}
+	return nil
+}
+
 // Register adds a collector of another part (the blob failover's) to the
 // registry /metrics serves. It panics on a duplicate, as at start.
 func (m *Metrics) Register(c prometheus.Collector) { m.reg.MustRegister(c) }
@@ -174,9 +197,16 @@ func (m *Metrics) TaskEnded(kind string, state easel.TaskState, t easel.Timings)
 	}
 }
 
+// AttemptEnded implements worker.AttemptObserver: the per-effect series
+// of the attempt's stages and failure.
+func (m *Metrics) AttemptEnded(t easel.Task) { m.effects.Task(t) }
+
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	// timer, set by deliver, observes the request's latency in the
+	// per-effect delivery series of the rendering it answered with.
+	timer delivery.Timer
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -223,8 +253,8 @@ func (m *Metrics) instrument(log *slog.Logger, next http.Handler) http.Handler {
 		rec := recorders.Get().(*statusRecorder)
 		rec.ResponseWriter, rec.status = w, 0
 		next.ServeHTTP(rec, r)
-		status := rec.status
-		rec.ResponseWriter = nil
+		status, timer := rec.status, rec.timer
+		rec.ResponseWriter, rec.timer = nil, nil
 		recorders.Put(rec)
 		route := r.Pattern
 		if route == "" {
@@ -237,6 +267,9 @@ func (m *Metrics) instrument(log *slog.Logger, next http.Handler) http.Handler {
 		rm.requests.Inc()
 		took := time.Since(start)
 		rm.latency.Observe(took.Seconds())
+		if timer != nil {
+			timer.Observe(took.Seconds())
+		}
 		if log.Enabled(r.Context(), slog.LevelDebug) {
 			log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method),
 				slog.String("path", r.URL.Path), slog.Int("status", status), slog.Duration("took", took))

@@ -15,6 +15,8 @@ import (
 	"github.com/easelhq/easel/internal/flows"
 	"github.com/easelhq/easel/internal/keys"
 	"github.com/easelhq/easel/internal/quota"
+
+	"github.com/easelhq/easel/internal/reports"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/upload"
 	"github.com/easelhq/easel/web/console"
@@ -66,9 +68,10 @@ type Deps struct {
 	Ready     []Checker
 	Metrics   *Metrics
 	Log       *slog.Logger
-	Compat    *Compat       // nil: no remote sources nor compatible endpoints
-	Flows     *flows.Flows  // nil: no flow endpoints
-	Quotas    *quota.Quotas // nil: no GET /v1/usage
+	Compat    *Compat          // nil: no remote sources nor compatible endpoints
+	Flows     *flows.Flows     // nil: no flow endpoints
+	Quotas    *quota.Quotas    // nil: no GET /v1/usage
+	Reports   *reports.Reports // nil: no report endpoints
 	// TracerProvider, when not nil, makes each request a traced root span
 	// (tracing.go); nil leaves the handler as it is.
 	TracerProvider trace.TracerProvider
@@ -119,6 +122,10 @@ func New(cfg Config, deps Deps) http.Handler {
 	}
 	if s.Quotas != nil {
 		mux.HandleFunc("GET /v1/usage", s.authed(easel.ScopeRead, keyOnly, s.usage))
+	}
+	if s.Reports != nil {
+		mux.HandleFunc("POST /v1/reports", s.authed(easel.ScopeUpload, allowToken, s.postReports))
+		mux.HandleFunc("GET /v1/stats", s.authed(easel.ScopeRead, keyOnly, s.getStats))
 	}
 	if s.Resumable != nil {
 		tus := s.resumableAuthed(s.Resumable)

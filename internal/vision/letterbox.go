@@ -27,8 +27,8 @@ func newLetterbox(img RGB, size int, zoomOut float64) view {
 	w := max(1, min(size, int(math.Round(float64(img.W)*s))))
 	h := max(1, min(size, int(math.Round(float64(img.H)*s))))
 	return view{
-		small:  resize(img, w, h),
-		w0:     w, h0: h,
+		small: resize(img, w, h),
+		w0:    w, h0: h,
 		size:   size,
 		padX:   (size - w) / 2,
 		padY:   (size - h) / 2,
@@ -44,9 +44,9 @@ func newLetterbox(img RGB, size int, zoomOut float64) view {
 func newTile(scaled RGB, s float64, x, y, size, imgW, imgH int) view {
 	w, h := min(size, scaled.W-x), min(size, scaled.H-y)
 	return view{
-		small:  scaled,
-		srcX:   x, srcY: y,
-		w0:     w, h0: h,
+		small: scaled,
+		srcX:  x, srcY: y,
+		w0: w, h0: h,
 		size:   size,
 		scaleX: 1 / s, scaleY: 1 / s,
 		offX: float64(x) / s, offY: float64(y) / s,

@@ -3,6 +3,8 @@ package webhook
 import (
 	"fmt"
 	"time"
+
+	"github.com/easelhq/easel"
 )
 
 // Config configures a Dispatcher.
@@ -19,6 +21,9 @@ type Config struct {
 	Concurrency int
 	// UserAgent is the User-Agent header of callback requests.
 	UserAgent string
+	// Observe, when not nil, is told of every attempt that reached the
+	// endpoint or failed to (for the per-effect metrics).
+	Observe func(t easel.Task, res easel.CallbackDelivery)
 }
 
 // DefaultSchedule is the default retry schedule: after the first attempt,

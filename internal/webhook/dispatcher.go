@@ -122,6 +122,9 @@ func (d *Dispatcher) handle(ctx context.Context, m easel.CallbackMessage, del ea
 		span.SetStatus(codes.Error, res.Error)
 	}
 	d.record(ctx, log, res)
+	if d.cfg.Observe != nil {
+		d.cfg.Observe(task, res)
+	}
 	log = log.With("status", res.Status, "latency", res.Latency)
 	switch {
 	case res.Delivered:

@@ -44,6 +44,9 @@ type FlowProcessor struct {
 	// ProgressEvery, default 500ms).
 	Events        EventPublisher
 	ProgressEvery time.Duration
+	// ObserveStep, when not nil, is told how long each step run by this
+	// attempt took (steps resumed from the journal are not).
+	ObserveStep func(t easel.Task, processor string, took time.Duration)
 }
 
 var (
@@ -85,6 +88,13 @@ func (p FlowProcessor) Process(ctx context.Context, t easel.Task, a easel.Asset,
 		return nil, err
 	}
 	defer res.Close()
+	if p.ObserveStep != nil {
+		for _, st := range res.Steps {
+			if !st.Resumed {
+				p.ObserveStep(t, st.Processor, st.Duration)
+			}
+		}
+	}
 	results := make([]Result, 0, len(res.Outputs))
 	for _, fo := range res.Outputs {
 		r, err := flowResult(j, fo)

@@ -49,6 +49,13 @@ type Importer interface {
 	Import(ctx context.Context, tenantID string, src easel.TaskSource) (easel.Asset, error)
 }
 
+// AttemptObserver is an Observer that also wants each ended attempt's
+// whole task (tenant, operations, the error's stage and code), for the
+// per-effect series of internal/observe.
+type AttemptObserver interface {
+	AttemptEnded(t easel.Task)
+}
+
 // Observer is told how tasks end, for metrics. Its methods must be cheap
 // and safe for concurrent use.
 type Observer interface {
@@ -244,7 +251,7 @@ func (w *Worker) handle(mctx context.Context, m easel.TaskMessage, d easel.Deliv
 	}
 	if ok { // exactly once: only the update that moved running → succeeded announces it
 		w.callback(bg, t, easel.EventSucceeded)
-		w.obs.TaskEnded(t.Kind, easel.TaskSucceeded, t.Timings)
+		w.ended(t)
 	}
 	_ = d.Ack(bg)
 }
@@ -342,7 +349,7 @@ func (w *Worker) fail(bg, ctx context.Context, t easel.Task, d easel.Delivery, s
 				w.log.Warn("dead letter not recorded", "task", t.ID, "err", err)
 			}
 			w.callback(bg, t, easel.EventDead)
-			w.obs.TaskEnded(t.Kind, easel.TaskDead, t.Timings)
+			w.ended(t)
 		}
 		w.log.InfoContext(ctx, "task dead", "task", t.ID, "stage", stage, "code", code, "attempts", t.Attempts, "permanent", permanent, "err", err)
 		_ = d.Term(bg)
@@ -352,10 +359,18 @@ func (w *Worker) fail(bg, ctx context.Context, t easel.Task, d easel.Delivery, s
 	if _, uerr := w.tasks.UpdateTask(bg, t, easel.TaskRunning); uerr != nil {
 		w.log.Warn("retry not recorded", "task", t.ID, "err", uerr)
 	}
-	w.obs.TaskEnded(t.Kind, easel.TaskRetrying, t.Timings)
+	w.ended(t)
 	delay := w.backoff(d.Attempt())
 	w.log.InfoContext(ctx, "task attempt failed; retrying", "task", t.ID, "stage", stage, "code", code, "attempt", d.Attempt(), "delay", delay, "err", err)
 	_ = d.Nak(bg, delay)
+}
+
+// ended tells the observer that an attempt of t ended in t.State.
+func (w *Worker) ended(t easel.Task) {
+	w.obs.TaskEnded(t.Kind, t.State, t.Timings)
+	if ao, ok := w.obs.(AttemptObserver); ok {
+		ao.AttemptEnded(t)
+	}
 }
 
 // isPermanent reports whether retrying cannot help: the input itself is bad,

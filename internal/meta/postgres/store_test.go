@@ -37,6 +37,9 @@ func TestConformance(t *testing.T) {
 	t.Run("Quotas", func(t *testing.T) {
 		metatest.RunQuotas(t, func(t *testing.T) metatest.QuotaStore { return open(t, srv) })
 	})
+	t.Run("Reports", func(t *testing.T) {
+		metatest.RunReports(t, func(t *testing.T) metatest.ReportStore { return open(t, srv) })
+	})
 	t.Run("Events", func(t *testing.T) {
 		metatest.RunEvents(t, func(t *testing.T) metatest.EventStore { return open(t, srv) })
 	})

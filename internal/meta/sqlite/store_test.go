@@ -232,6 +232,14 @@ func TestLevelsConformance(t *testing.T) {
 	})
 }
 
+func TestReportsConformance(t *testing.T) {
+	t.Parallel()
+	metatest.RunReports(t, func(t *testing.T) metatest.ReportStore {
+		s, _ := open(t)
+		return s
+	})
+}
+
 // TestDeleteAssetRemovesAnalysisRows checks, in the tables themselves,
 // that deleting an asset takes its analysis and pHash bands with it
 // (foreign keys are on, so ON DELETE CASCADE runs).
