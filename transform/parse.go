@@ -16,11 +16,12 @@ const MaxDimension = 8192
 // Limits of the grammar; see doc.go.
 const (
 	maxPage      = 9999
-	// MaxOffset is the largest so_ (seconds), a day.
-	MaxOffset    = 86400
 	maxCropCoord = 65535
 	maxTextRunes = 200
 )
+
+// MaxOffset is the largest so_ (seconds), a day.
+const MaxOffset = 86400
 
 // presetName is the shape of a t_ preset name.
 var presetName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)

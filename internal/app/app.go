@@ -32,6 +32,7 @@ import (
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/tus"
 	"github.com/easelhq/easel/internal/upload"
+	"github.com/easelhq/easel/internal/video"
 	"github.com/easelhq/easel/internal/vision"
 	"github.com/easelhq/easel/internal/webhook"
 	"github.com/easelhq/easel/internal/worker"
@@ -244,21 +245,31 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	if a.Flows != nil {
 		rules = a.Flows
 	}
+	var prober upload.VideoProber
+	if tools := (video.Tools{}); tools.Available() == nil {
+		prober = videoProber{tools}
+		a.Renderer.SetPoster(tools, filepath.Join(cfg.Data, "tmp"))
+	} else {
+		log.Warn("no ffmpeg/ffprobe: video uploads are refused", "err", tools.Available())
+	}
 	a.Uploads = upload.New(upload.Config{
-		Rules:          rules,
-		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
-		MaxUploads:     cfg.Limits.MaxUploads,
-		MaxPixels:      cfg.Limits.MaxPixels,
-		MaxPages:       cfg.Limits.MaxPages,
-		Analyze:        cfg.Vision.AnalyzeUploads,
-		Levels:         len(cfg.Render.Levels) > 0,
-		NearDistance:   cfg.Vision.NearDuplicateDistance,
-		NearLimit:      cfg.Vision.NearDuplicateLimit,
-		TempDir:        filepath.Join(cfg.Data, "tmp"),
-		MinRate:        cfg.Limits.MinUploadRate,
-		RateGrace:      cfg.Limits.UploadRateGrace,
-		CheckBytes:     cfg.Limits.UploadCheckBytes,
-		IdempotencyTTL: cfg.Limits.IdempotencyTTL,
+		Rules:            rules,
+		Video:            prober,
+		MaxVideoBytes:    cfg.Limits.MaxVideoBytes,
+		MaxVideoDuration: cfg.Limits.MaxVideoDuration,
+		MaxUploadBytes:   cfg.Limits.MaxUploadBytes,
+		MaxUploads:       cfg.Limits.MaxUploads,
+		MaxPixels:        cfg.Limits.MaxPixels,
+		MaxPages:         cfg.Limits.MaxPages,
+		Analyze:          cfg.Vision.AnalyzeUploads,
+		Levels:           len(cfg.Render.Levels) > 0,
+		NearDistance:     cfg.Vision.NearDuplicateDistance,
+		NearLimit:        cfg.Vision.NearDuplicateLimit,
+		TempDir:          filepath.Join(cfg.Data, "tmp"),
+		MinRate:          cfg.Limits.MinUploadRate,
+		RateGrace:        cfg.Limits.UploadRateGrace,
+		CheckBytes:       cfg.Limits.UploadCheckBytes,
+		IdempotencyTTL:   cfg.Limits.IdempotencyTTL,
 	}, meta, blobs, engine, a.Tasks, log)
 	a.Worker = worker.New(worker.Config{
 		Concurrency:  cfg.WorkerConcurrency(),
@@ -289,7 +300,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		return a.Tasks.CallbackPayload(context.Background(), t)
 	}, log)
 	tc := tus.NewDefaultConfig()
-	tc.MaxSize = cfg.Limits.MaxUploadBytes
+	tc.MaxSize = cfg.MaxBodyBytes()
 	tc.MinRate, tc.RateGrace = cfg.Limits.MinUploadRate, cfg.Limits.UploadRateGrace
 	tc.WriteError = httpapi.ErrorWriter(log)
 	if a.Resumable, err = tus.New(tc, blobs, a.completeResumable, httpapi.APIKeyAuth(a.Keys)); err != nil {
@@ -313,7 +324,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 	}
 	a.Handler = httpapi.New(httpapi.Config{
 		CacheControl:   cfg.Delivery.CacheControl,
-		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
+		MaxUploadBytes: cfg.MaxBodyBytes(),
 		ReadTimeout:    cfg.HTTP.ReadTimeout,
 	}, deps)
 	a.Ops = httpapi.NewOps(deps)

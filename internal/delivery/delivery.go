@@ -295,6 +295,11 @@ func (d *Delivery) render(ctx context.Context, res *Resolved, f *flight) (*Rende
 }
 
 func (d *Delivery) renderNow(ctx context.Context, res *Resolved) (transform.Output, error) {
+	if res.asset.IsVideo() && !res.opts.Original {
+		// The poster frame: the renderer streams the video to a file for
+		// ffmpeg rather than holding it in memory.
+		return d.renderer.Render(ctx, res.asset, nil, res.opts, res.accept)
+	}
 	original, err := d.renderer.LoadOriginal(ctx, res.asset)
 	if err != nil {
 		return transform.Output{}, err

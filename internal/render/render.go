@@ -21,6 +21,8 @@ type Renderer struct {
 	detector       FaceDetector // nil: faces come only from analyses
 	plan           transform.PlanConfig
 	maxOutputBytes int
+	poster         Poster // nil: videos are not rendered
+	tempDir        string
 }
 
 // AnalysisSide is the long side of the raster faces are detected on and
@@ -72,9 +74,29 @@ func (r *Renderer) LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, err
 // request's Accept header, for f_auto ("" outside a request). It plans on
 // the original and reads, when the asset has levels, the smallest level
 // large enough for the plan instead (Output.Level tells which).
+//
+// A video renders its poster frame (so_, else DefaultPosterTime) with the
+// operations; original may then be nil, and the video is streamed from
+// the blob store. so_ on an image is invalid_argument.
 func (r *Renderer) Render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error) {
 	if opts.Original {
+		if original == nil {
+			var err error
+			if original, err = r.LoadOriginal(ctx, a); err != nil {
+				return transform.Output{}, err
+			}
+		}
 		return transform.Output{Data: original, Format: transform.Format(a.Format), Width: a.Width, Height: a.Height, Pages: a.Pages, Faces: -1}, nil
+	}
+	switch {
+	case a.IsVideo():
+		var err error
+		if a, original, err = r.posterFrame(ctx, a, original, opts); err != nil {
+			return transform.Output{}, err
+		}
+		opts.Offset, opts.HasOffset = 0, false
+	case opts.HasOffset:
+		return transform.Output{}, easel.Errorf(easel.CodeInvalidArgument, "so_: only videos have a time offset; %s is an image", a.ID)
 	}
 	src, err := r.engine.Probe(original)
 	if err != nil {

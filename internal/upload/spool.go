@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -19,6 +20,9 @@ type spooled struct {
 	f    *os.File
 	size int64
 	sum  string // hex SHA-256
+	// video is the container its first bytes show (SniffVideo) when
+	// videos are accepted, "" for anything else.
+	video string
 }
 
 // close removes the temporary file.
@@ -46,8 +50,10 @@ func (sp *spooled) mmap() (data []byte, unmap func(), err error) {
 
 // spool streams body to a temporary file under Config.TempDir, hashing and
 // counting it, refusing a byte over the limit (too_large) and a client slower
-// than Config.MinRate after Config.RateGrace (request_timeout). The file is
-// removed on error; otherwise the caller closes the result.
+// than Config.MinRate after Config.RateGrace (request_timeout). The limit is
+// Config.MaxVideoBytes when the first bytes are a video's (SniffVideo) and
+// videos are accepted, else Config.MaxUploadBytes. The file is removed on
+// error; otherwise the caller closes the result.
 func (s *Uploads) spool(body io.Reader, setReadDeadline func(time.Time) error) (*spooled, error) {
 	if body == nil {
 		return nil, easel.Errorf(easel.CodeInvalidArgument, "the upload has no body")
@@ -65,7 +71,20 @@ func (s *Uploads) spool(body io.Reader, setReadDeadline func(time.Time) error) (
 	}()
 	rr := &rateReader{r: body, minRate: s.cfg.MinRate, grace: s.cfg.RateGrace, setDeadline: setReadDeadline, start: time.Now()}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(rr, s.cfg.MaxUploadBytes+1))
+	head := make([]byte, sniffHead)
+	hn, err := io.ReadFull(rr, head)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = nil
+	}
+	head = head[:hn]
+	limit, what := s.cfg.MaxUploadBytes, "upload"
+	if format, ok := SniffVideo(head); ok && s.cfg.MaxVideoBytes > 0 {
+		sp.video, limit, what = format, s.cfg.MaxVideoBytes, "video"
+	}
+	var n int64
+	if err == nil {
+		n, err = io.Copy(io.MultiWriter(f, h), io.LimitReader(io.MultiReader(bytes.NewReader(head), rr), limit+1))
+	}
 	if setReadDeadline != nil {
 		_ = setReadDeadline(time.Time{})
 	}
@@ -81,8 +100,8 @@ func (s *Uploads) spool(body io.Reader, setReadDeadline func(time.Time) error) (
 		}
 		return nil, easel.WrapError(easel.CodeInvalidArgument, err, "could not read the upload")
 	}
-	if n > s.cfg.MaxUploadBytes {
-		return nil, easel.Errorf(easel.CodeTooLarge, "upload is larger than %d bytes", s.cfg.MaxUploadBytes)
+	if n > limit {
+		return nil, easel.Errorf(easel.CodeTooLarge, "%s is larger than %d bytes", what, limit)
 	}
 	sp.size, sp.sum = n, hex.EncodeToString(h.Sum(nil))
 	ok = true

@@ -1,0 +1,25 @@
+package app
+
+import (
+	"context"
+
+	"github.com/easelhq/easel/internal/upload"
+	"github.com/easelhq/easel/internal/video"
+)
+
+// videoProber is ffprobe as the upload's VideoProber.
+type videoProber struct{ tools video.Tools }
+
+var _ upload.VideoProber = videoProber{}
+
+// ProbeVideo implements upload.VideoProber.
+func (p videoProber) ProbeVideo(ctx context.Context, path string) (upload.VideoInfo, error) {
+	i, err := p.tools.Probe(ctx, path)
+	if err != nil {
+		return upload.VideoInfo{}, err
+	}
+	v := upload.VideoInfo{Format: i.Format, Width: i.Width, Height: i.Height}
+	v.Duration, v.VideoCodec, v.AudioCodec, v.Rotation = i.Duration, i.VideoCodec, i.AudioCodec, i.Rotation
+	v.BitRate, v.FrameRate, v.Frames = i.BitRate, i.FrameRate, i.Frames
+	return v, nil
+}
