@@ -59,6 +59,7 @@ type Store interface {
 	easel.LevelStore
 	easel.EventOutbox
 	easel.IdempotentAssetStore
+	easel.ProgressStore
 }
 
 // App is a running easel: stores, engine, queue, services and the HTTP handler.
@@ -284,7 +285,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Processors: map[string]worker.Processor{
 			easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
 			easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
-			easel.TaskFlow:    worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q},
+			easel.TaskFlow:    worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q, Progress: meta},
 			easel.TaskLevels:  worker.Leveller{Make: levelMaker(engine), Sides: cfg.Render.Levels, Blobs: blobs, Record: meta},
 		},
 		Observer: metrics, Log: log,
