@@ -29,6 +29,7 @@ import (
 	natsq "github.com/easelhq/easel/internal/queue/nats"
 	"github.com/easelhq/easel/internal/queue/relay"
 	"github.com/easelhq/easel/internal/render"
+	"github.com/easelhq/easel/internal/requests"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/tus"
 	"github.com/easelhq/easel/internal/upload"
@@ -290,7 +291,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		},
 		Observer: metrics, Log: log,
 	})
-	a.Events = relay.New(relay.NewDefaultConfig(), meta, q, log)
+	a.Events = relay.New(relay.NewDefaultConfig(), meta, q, log).WithOutputs(meta)
 	a.Webhooks = webhook.NewDispatcher(webhook.Config{
 		Schedule:      cfg.Callbacks.Schedule,
 		Timeout:       cfg.Callbacks.Timeout,
@@ -361,6 +362,12 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	}
 	if a.Role != RoleWorker {
 		run("outbox", func() error { a.Tasks.RunOutbox(ctx); return nil })
+		if rq, ok := a.Queue.(easel.RequestQueue); ok {
+			h := &requests.Handler{Tenants: a.Meta, Flows: a.Flows, Tasks: a.Tasks, Events: streamEvents{a.Queue, rq}, Log: a.Log}
+			run("stream requests", func() error {
+				return rq.ConsumeRequests(ctx, easel.ConsumeOptions{Concurrency: 4}, h.Handle)
+			})
+		}
 		if err := a.Resumable.Start(ctx); err != nil {
 			return err
 		}

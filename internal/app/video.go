@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"github.com/easelhq/easel"
 
 	"github.com/easelhq/easel/internal/upload"
 	"github.com/easelhq/easel/internal/video"
@@ -22,4 +23,19 @@ func (p videoProber) ProbeVideo(ctx context.Context, path string) (upload.VideoI
 	v.Duration, v.VideoCodec, v.AudioCodec, v.Rotation = i.Duration, i.VideoCodec, i.AudioCodec, i.Rotation
 	v.BitRate, v.FrameRate, v.Frames = i.BitRate, i.FrameRate, i.Frames
 	return v, nil
+}
+
+// streamEvents publishes the events of stream requests on the queue and
+// their replies.
+type streamEvents struct {
+	q  easel.Queue
+	rq easel.RequestQueue
+}
+
+func (s streamEvents) PublishEvent(ctx context.Context, e easel.Event) error {
+	return s.q.PublishEvent(ctx, e)
+}
+
+func (s streamEvents) Reply(ctx context.Context, subject string, data []byte) error {
+	return s.rq.Reply(ctx, subject, data)
 }

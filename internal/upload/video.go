@@ -27,8 +27,10 @@ type VideoProber interface {
 	ProbeVideo(ctx context.Context, path string) (VideoInfo, error)
 }
 
-// videoProbeTimeout bounds one probe of an upload.
-const videoProbeTimeout = 30 * time.Second
+// videoProbeTimeout bounds one probe of an upload (ffprobe reads the
+// headers in milliseconds; the bound is for hostile files on a loaded
+// machine).
+const videoProbeTimeout = 2 * time.Minute
 
 // sniffHead is how many leading bytes decide whether an upload is a video.
 const sniffHead = 4096

@@ -14,7 +14,7 @@ import (
 // names a stream and a consumer, so it stays valid when ensure recreates
 // them on the server.
 type consumers struct {
-	tasks, callbacks jetstream.Consumer
+	tasks, callbacks, requests jetstream.Consumer
 }
 
 // streamConfigs returns the three streams. Only nats-server 2.9 fields.
@@ -37,6 +37,15 @@ func (q *Queue) streamConfigs() []jetstream.StreamConfig {
 		Replicas:    q.cfg.Replicas,
 		MaxAge:      q.cfg.EventsMaxAge,
 		Duplicates:  q.cfg.DuplicateWindow,
+	}, {
+		Name:        n.requestsStream,
+		Description: "easel requests published by any NATS client",
+		Subjects:    []string{n.requestsSubjects},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    q.cfg.Replicas,
+		Duplicates:  q.cfg.DuplicateWindow,
+		MaxMsgSize:  maxRequestBytes,
 	}, {
 		Name:        n.cbStream,
 		Description: "easel callback queue",
@@ -86,7 +95,12 @@ func (q *Queue) ensureLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("nats queue: ensure consumer %s: %w", callbacksConsumer, err)
 	}
-	q.consumers.Store(&consumers{tasks: tasks, callbacks: callbacks})
+	requests, err := q.js.CreateOrUpdateConsumer(ctx, q.names.requestsStream,
+		consumerConfig(requestsConsumer, q.cfg.AckWait, q.cfg.MaxDeliver))
+	if err != nil {
+		return fmt.Errorf("nats queue: ensure consumer %s: %w", requestsConsumer, err)
+	}
+	q.consumers.Store(&consumers{tasks: tasks, callbacks: callbacks, requests: requests})
 	return nil
 }
 
