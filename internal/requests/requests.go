@@ -145,7 +145,10 @@ func (h *Handler) handle(ctx context.Context, m easel.StreamRequest) (Request, s
 	dec := json.NewDecoder(bytes.NewReader(m.Data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return Request{}, "", easel.Event{}, easel.WrapError(easel.CodeInvalidArgument, err, "malformed JSON request: %v", err)
+		// Keep what can be read (request ID, reply) for the rejection.
+		req = Request{}
+		_ = json.Unmarshal(m.Data, &req)
+		return req, "", easel.Event{}, easel.WrapError(easel.CodeInvalidArgument, err, "malformed JSON request: %v", err)
 	}
 	if req.RequestID == "" {
 		req.RequestID = m.MsgID
