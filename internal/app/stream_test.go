@@ -87,7 +87,7 @@ func TestStreamRequests(t *testing.T) {
 
 	for _, c := range []struct {
 		name, subject, body string
-		code               easel.Code
+		code                easel.Code
 	}{
 		{"bad ops", "easel.requests.default", `{"request_id":"req-2","asset_id":"` + asset + `","ops":["w_0"]}`, easel.CodeInvalidArgument},
 		{"unknown field", "easel.requests.default", `{"request_id":"req-3","asset":"x"}`, easel.CodeInvalidArgument},
@@ -96,7 +96,9 @@ func TestStreamRequests(t *testing.T) {
 		{"unknown tenant", "easel.requests.nosuchtenant", `{"request_id":"req-6","asset_id":"` + asset + `","ops":["w_10"]}`, easel.CodeNotFound},
 	} {
 		publish(c.subject, c.body)
-		e := await(c.name+" rejected", func(e easel.Event) bool { return e.Type == easel.EventRejected && e.RequestID != "" && e.RequestID == requestIDOf(c.body) })
+		e := await(c.name+" rejected", func(e easel.Event) bool {
+			return e.Type == easel.EventRejected && e.RequestID != "" && e.RequestID == requestIDOf(c.body)
+		})
 		require.NotNil(t, e.Error, c.name)
 		require.Equal(t, c.code, e.Error.Code, "%s: %s", c.name, e.Error.Message)
 	}

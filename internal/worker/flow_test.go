@@ -86,7 +86,7 @@ func TestFlowOutputsStoredOnce(t *testing.T) {
 	var mu sync.Mutex
 	var progress []float64
 	fp := FlowProcessor{Catalog: cat, Runner: &flow.Runner{Registry: reg, TempDir: t.TempDir()}, Journal: blobs,
-		Progress: progressFunc(func(_ string, p float64) { mu.Lock(); progress = append(progress, p); mu.Unlock() }),
+		Progress:      progressFunc(func(_ string, p float64) { mu.Lock(); progress = append(progress, p); mu.Unlock() }),
 		ProgressEvery: time.Nanosecond}
 
 	b := setup(t, Config{}, nil)
