@@ -339,3 +339,23 @@ func TestVideoUploadRules(t *testing.T) {
 		})
 	}
 }
+
+// TestVideoResumableUpload: a tus upload of a video goes through the same
+// upload door (probed, kind video), with max_video_bytes as its limit even
+// when it is over max_upload_bytes; garbage that looks like an MP4 is
+// refused there too.
+func TestVideoResumableUpload(t *testing.T) {
+	t.Parallel()
+	data := lavfiClip(t, "small.mp4", 160, 120, 2, h264...)
+	b := start(t, func(c *config.Config) { c.Limits.MaxUploadBytes = int64(len(data)) / 2 })
+	resp, out := tusUpload(t, b, data)
+	require.Equal(t, http.StatusNoContent, resp.StatusCode, string(out))
+	got := b.asset(t, resp.Header.Get("Easel-Asset-Id"))
+	require.Equal(t, "video", got["kind"])
+	require.InDelta(t, 2, got["duration"], 0.1)
+
+	garbage := append([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), bytes.Repeat([]byte("not a movie "), 50)...)
+	resp, out = tusUpload(t, b, garbage)
+	require.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode, string(out))
+	require.Equal(t, "unsupported_media", errorCode(t, out))
+}
