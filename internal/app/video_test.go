@@ -359,3 +359,18 @@ func TestVideoResumableUpload(t *testing.T) {
 	require.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode, string(out))
 	require.Equal(t, "unsupported_media", errorCode(t, out))
 }
+
+// TestVideoPosterTimeout: a poster render runs under render.timeout like
+// any render: past it, 504 deadline_exceeded (ffmpeg's process group is
+// killed with the render's context).
+func TestVideoPosterTimeout(t *testing.T) {
+	t.Parallel()
+	data := clip720(t)
+	b := start(t, func(c *config.Config) { c.Render.Timeout = 20 * time.Millisecond })
+	id := b.upload(t, data, "")["id"].(string)
+	path, err := b.app.Keys.SignPath(context.Background(), b.tenant, "so_3,w_100", id, "")
+	require.NoError(t, err)
+	resp, out := b.do(t, "GET", path, nil)
+	require.Equal(t, http.StatusGatewayTimeout, resp.StatusCode, string(out))
+	require.Equal(t, "deadline_exceeded", errorCode(t, out))
+}

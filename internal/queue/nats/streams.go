@@ -38,15 +38,6 @@ func (q *Queue) streamConfigs() []jetstream.StreamConfig {
 		MaxAge:      q.cfg.EventsMaxAge,
 		Duplicates:  q.cfg.DuplicateWindow,
 	}, {
-		Name:        n.requestsStream,
-		Description: "easel requests published by any NATS client",
-		Subjects:    []string{n.requestsSubjects},
-		Retention:   jetstream.WorkQueuePolicy,
-		Storage:     jetstream.FileStorage,
-		Replicas:    q.cfg.Replicas,
-		Duplicates:  q.cfg.DuplicateWindow,
-		MaxMsgSize:  maxRequestBytes,
-	}, {
 		Name:        n.cbStream,
 		Description: "easel callback queue",
 		Subjects:    []string{n.cbSubjects},
@@ -95,10 +86,11 @@ func (q *Queue) ensureLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("nats queue: ensure consumer %s: %w", callbacksConsumer, err)
 	}
-	requests, err := q.js.CreateOrUpdateConsumer(ctx, q.names.requestsStream,
-		consumerConfig(requestsConsumer, q.cfg.AckWait, q.cfg.MaxDeliver))
-	if err != nil {
-		return fmt.Errorf("nats queue: ensure consumer %s: %w", requestsConsumer, err)
+	var requests jetstream.Consumer
+	if q.wantRequests.Load() {
+		if requests, err = q.ensureRequests(ctx); err != nil {
+			return err
+		}
 	}
 	q.consumers.Store(&consumers{tasks: tasks, callbacks: callbacks, requests: requests})
 	return nil
