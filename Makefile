@@ -87,6 +87,7 @@ vision-photos:
 
 build: deps-run
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/easel
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(dir $(BIN))easel-sandbox ./cmd/easel-sandbox
 
 run: build
 	-@$(MAKE) --no-print-directory vision-deps || echo "face model not fetched: easel will use the pigo detector"

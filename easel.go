@@ -51,10 +51,12 @@ type SigningKey struct {
 // Asset is an uploaded original. Its bytes live in the blob store under
 // OriginalKey(SHA256); several assets may share one original.
 type Asset struct {
-	ID        string            `json:"id"`
-	TenantID  string            `json:"tenant_id"`
-	SHA256    string            `json:"sha256"`
-	Format    string            `json:"format"` // jpeg, png, webp, gif, avif, heif, tiff, jxl, bmp, svg, pdf
+	ID       string `json:"id"`
+	TenantID string `json:"tenant_id"`
+	SHA256   string `json:"sha256"`
+	// Kind is KindImage or KindVideo.
+	Kind      string            `json:"kind"`
+	Format    string            `json:"format"` // jpeg, png, webp, gif, avif, heif, tiff, jxl, bmp, svg, pdf; mp4, mov, webm, mkv
 	Width     int               `json:"width"`  // displayed orientation
 	Height    int               `json:"height"` // displayed orientation
 	Pages     int               `json:"pages"`  // frames of an animation, pages of a PDF; 1 otherwise
@@ -71,6 +73,9 @@ type Asset struct {
 	// Analysis is what the worker found after the upload (faces, hashes,
 	// colours); nil until then. Its fields appear at the top level in JSON.
 	*Analysis
+	// Video is set on videos (Kind KindVideo): duration, codecs,
+	// rotation, bit rate. Its fields appear at the top level in JSON.
+	*Video
 }
 
 // BlobInfo describes a stored blob.

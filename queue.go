@@ -50,6 +50,12 @@ type Event struct {
 	// Step and Progress (0..1, of the whole task) are set on progress events.
 	Step     string  `json:"step,omitempty"`
 	Progress float64 `json:"progress,omitempty"`
+	// RequestID and CorrelationID are a stream request's, on its received
+	// and rejected events.
+	RequestID     string `json:"request_id,omitempty"`
+	CorrelationID string `json:"correlation_id,omitempty"`
+	// Outputs are the task's, on succeeded events.
+	Outputs []TaskOutput `json:"outputs,omitempty"`
 }
 
 // CallbackMessage asks for the callback of a task's final state to be

@@ -56,10 +56,13 @@ type Task struct {
 	Timings     Timings      `json:"timings"`
 	Outputs     []TaskOutput `json:"outputs,omitempty"`
 	Error       *TaskError   `json:"error,omitempty"`
-	CreatedAt   time.Time    `json:"created_at"`
-	UpdatedAt   time.Time    `json:"updated_at"`
-	StartedAt   *time.Time   `json:"started_at,omitempty"`  // of the last attempt
-	FinishedAt  *time.Time   `json:"finished_at,omitempty"` // when it became final
+	// Progress is the fraction of the work done, 0..1, as the worker last
+	// reported it (ProgressStore); 1 once succeeded.
+	Progress   float64    `json:"progress"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`  // of the last attempt
+	FinishedAt *time.Time `json:"finished_at,omitempty"` // when it became final
 }
 
 // MessageID is the queue's de-duplication ID of the task's current generation.
@@ -157,6 +160,16 @@ type TaskStore interface {
 	// WebhookSecret returns the tenant's callback signing secret.
 	WebhookSecret(ctx context.Context, tenantID string) ([]byte, error)
 	SetWebhookSecret(ctx context.Context, tenantID string, secret []byte) error
+}
+
+// ProgressStore records how far running tasks are.
+//
+// Every implementation passes the progress part of internal/meta/metatest.
+type ProgressStore interface {
+	// SetTaskProgress sets the Progress (clamped to 0..1) of the task while
+	// it is running, and reports whether it was; it records no event and
+	// changes nothing else. A missing task is CodeNotFound.
+	SetTaskProgress(ctx context.Context, id string, progress float64) (bool, error)
 }
 
 // MarshalJSON writes the duration as fractional milliseconds.

@@ -97,6 +97,9 @@
 //	pg_<n>   page or frame n, 0-based, 0..9999 (default 0); past the last page is an error
 //	pg_all   keep all frames of an animation; only when the output is gif or
 //	         webp, otherwise the first frame
+//	so_<s>   of a video: the poster frame at s seconds (0..86400, decimals
+//	         allowed: so_2.5); default 10% of the duration, at most 5 s;
+//	         past the end of the video is an error; images refuse it
 //
 // Effects, applied in this order whatever the order of the items:
 //
@@ -165,7 +168,7 @@
 // # Canonical form
 //
 // Options.String writes the canonical form of the operations: items in the
-// order t, pg, cr, a, fl_h, fl_v, w, h, dpr, c, g, up, bg, e_ (in the order
+// order t, pg, so, cr, a, fl_h, fl_v, w, h, dpr, c, g, up, bg, e_ (in the order
 // above), l, lg, lo, lw, txt, tc, ts, q, f; numbers in their shortest form
 // (dpr_1.5, e_blur:4); colours as lower-case rrggbb, or rrggbbaa when not
 // opaque; defaults that are the zero value (up_0, pg_0) and the default

@@ -20,6 +20,9 @@ const (
 	maxTextRunes = 200
 )
 
+// MaxOffset is the largest so_ (seconds), a day.
+const MaxOffset = 86400
+
 // presetName is the shape of a t_ preset name.
 var presetName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
@@ -159,6 +162,11 @@ func (p *parser) item(item string) error {
 		} else {
 			o.Page, err = p.int(item, value, "page", 0, maxPage)
 		}
+	case "so":
+		if o.Offset, ok = parseDecimal(value, 0, MaxOffset); !ok || len(value) > 12 {
+			err = invalid(item, "video offset must be seconds 0..%d, such as so_2.5", MaxOffset)
+		}
+		o.HasOffset = err == nil
 	case "t":
 		if !presetName.MatchString(value) {
 			err = invalid(item, "preset name must be [a-z0-9][a-z0-9_-]{0,63}")

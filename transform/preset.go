@@ -63,6 +63,9 @@ func Expand(o Options, presets map[string]Options) (Options, error) {
 	if o.Page != 0 || o.AllPages {
 		r.Page, r.AllPages = o.Page, o.AllPages
 	}
+	if o.HasOffset {
+		r.Offset, r.HasOffset = o.Offset, true
+	}
 	set(&r.CropBox, o.CropBox)
 	set(&r.Rotate, o.Rotate)
 	set(&r.FlipH, o.FlipH)

@@ -11,7 +11,7 @@ import (
 const zeroOptions = "pg_0"
 
 // String returns the canonical operations segment of o: "-" for Original,
-// otherwise the set items in a fixed order (t, pg, cr, a, fl_h, fl_v, w, h,
+// otherwise the set items in a fixed order (t, pg, so, cr, a, fl_h, fl_v, w, h,
 // dpr, c, g, up, bg, e_..., l, lg, lo, lw, txt, tc, ts, q, f), with numbers
 // in their shortest form and text percent-encoded. The zero Options, which
 // has no item, is written "pg_0". For any o returned by Parse,
@@ -33,6 +33,9 @@ func (o Options) String() string {
 		add("pg", "all")
 	case o.Page != 0:
 		add("pg", strconv.Itoa(o.Page))
+	}
+	if o.HasOffset {
+		add("so", formatDecimal(o.Offset))
 	}
 	if r := o.CropBox; r != nil {
 		add("cr", strconv.Itoa(r.X)+":"+strconv.Itoa(r.Y)+":"+strconv.Itoa(r.W)+":"+strconv.Itoa(r.H))

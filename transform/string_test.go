@@ -32,6 +32,8 @@ func TestStringCanonical(t *testing.T) {
 		{"effect non-default arguments", "e_bw:0,e_sharpen:0.5", "e_bw:0,e_sharpen:0.5"},
 		{"numbers shortest", "dpr_1.50,w_007,g_fp_0.50:1.0", "w_7,dpr_1.5,g_fp_0.5:1"},
 		{"centre written center", "g_centre", "g_center"},
+		{"video offset after page", "w_300,so_02.50,pg_1", "pg_1,so_2.5,w_300"},
+		{"video offset zero kept", "so_0.0", "so_0"},
 		{"jpg written jpeg", "f_jpg", "f_jpeg"},
 		{"opaque colour short", "bg_FFFFFFFF", "bg_ffffff"},
 		{"translucent colour", "bg_00000080", "bg_00000080"},

@@ -145,6 +145,11 @@ type Options struct {
 	Page     int  // pg_<n>, 0-based
 	AllPages bool // pg_all
 
+	// Offset is so_<seconds>: the time of a video's poster frame. HasOffset
+	// tells so_0 from no so_ (a default frame); images refuse it.
+	Offset    float64
+	HasOffset bool
+
 	CropBox *Rect // cr_x:y:w:h, in displayed pixels, before everything else
 	Rotate  int   // a_90|180|270, clockwise
 	FlipH   bool  // fl_h

@@ -38,10 +38,12 @@ import (
 	"github.com/easelhq/easel/internal/retention"
 
 	"github.com/easelhq/easel/internal/reports"
+	"github.com/easelhq/easel/internal/requests"
 	"github.com/easelhq/easel/internal/tasks"
 	"github.com/easelhq/easel/internal/telemetry/tracing"
 	"github.com/easelhq/easel/internal/tus"
 	"github.com/easelhq/easel/internal/upload"
+	"github.com/easelhq/easel/internal/video"
 	"github.com/easelhq/easel/internal/vision"
 	"github.com/easelhq/easel/internal/webhook"
 	"github.com/easelhq/easel/internal/worker"
@@ -74,6 +76,7 @@ type Store interface {
 	easel.SourceAssetStore
 
 	easel.ReportStore
+	easel.ProgressStore
 }
 
 // App is a running easel: stores, engine, queue, services and the HTTP handler.
@@ -332,6 +335,13 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, op
 	if a.Flows != nil {
 		rules = a.Flows
 	}
+	var prober upload.VideoProber
+	if tools := (video.Tools{}); tools.Available() == nil {
+		prober = videoProber{tools}
+		a.Renderer.SetPoster(tools, filepath.Join(cfg.Data, "tmp"))
+	} else {
+		log.Warn("no ffmpeg/ffprobe: video uploads are refused", "err", tools.Available())
+	}
 	a.UploadTokens = keys.NewUploadTokens(a.Keys, keys.UploadTokenConfig{
 		MaxBytes: cfg.Limits.MaxUploadBytes,
 		CheckOps: func(ops []string) error {
@@ -341,22 +351,25 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, op
 		CheckFlow: a.Flows.CheckFlow,
 	})
 	a.Uploads = upload.New(upload.Config{
-		Rules:          rules,
-		Flows:          a.Flows,
-		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
-		MaxUploads:     cfg.Limits.MaxUploads,
-		MaxPixels:      cfg.Limits.MaxPixels,
-		MaxPages:       cfg.Limits.MaxPages,
-		Analyze:        cfg.Vision.AnalyzeUploads,
-		Levels:         len(cfg.Render.Levels) > 0,
-		NearDistance:   cfg.Vision.NearDuplicateDistance,
-		NearLimit:      cfg.Vision.NearDuplicateLimit,
-		TempDir:        filepath.Join(cfg.Data, "tmp"),
-		MinRate:        cfg.Limits.MinUploadRate,
-		RateGrace:      cfg.Limits.UploadRateGrace,
-		CheckBytes:     cfg.Limits.UploadCheckBytes,
-		IdempotencyTTL: cfg.Limits.IdempotencyTTL,
-		Quota:          a.Quotas,
+		Rules:            rules,
+		Flows:            a.Flows,
+		Video:            prober,
+		MaxVideoBytes:    cfg.Limits.MaxVideoBytes,
+		MaxVideoDuration: cfg.Limits.MaxVideoDuration,
+		MaxUploadBytes:   cfg.Limits.MaxUploadBytes,
+		MaxUploads:       cfg.Limits.MaxUploads,
+		MaxPixels:        cfg.Limits.MaxPixels,
+		MaxPages:         cfg.Limits.MaxPages,
+		Analyze:          cfg.Vision.AnalyzeUploads,
+		Levels:           len(cfg.Render.Levels) > 0,
+		NearDistance:     cfg.Vision.NearDuplicateDistance,
+		NearLimit:        cfg.Vision.NearDuplicateLimit,
+		TempDir:          filepath.Join(cfg.Data, "tmp"),
+		MinRate:          cfg.Limits.MinUploadRate,
+		RateGrace:        cfg.Limits.UploadRateGrace,
+		CheckBytes:       cfg.Limits.UploadCheckBytes,
+		IdempotencyTTL:   cfg.Limits.IdempotencyTTL,
+		Quota:            a.Quotas,
 	}, meta, blobs, engine, a.Tasks, log)
 	a.Worker = worker.New(worker.Config{
 		Concurrency:  cfg.WorkerConcurrency(),
@@ -371,12 +384,12 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, op
 		Processors: map[string]worker.Processor{
 			easel.TaskRender:  worker.RenderProcessor{Renderer: a.Renderer},
 			easel.TaskAnalyze: worker.Analyzer{Engine: engine, Detector: faces, Store: meta},
-			easel.TaskFlow:    worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q, ObserveStep: a.Effects.Step},
+			easel.TaskFlow:    worker.FlowProcessor{Catalog: a.Live.Catalog, Runner: &flow.Runner{Registry: a.Live.Registry}, Journal: blobs, Events: q, ObserveStep: a.Effects.Step, Progress: meta},
 			easel.TaskLevels:  worker.Leveller{Make: levelMaker(engine), Sides: cfg.Render.Levels, Blobs: blobs, Record: meta},
 		},
 		Observer: metrics, Log: log,
 	})
-	a.Events = relay.New(relay.NewDefaultConfig(), meta, q, log)
+	a.Events = relay.New(relay.NewDefaultConfig(), meta, q, log).WithOutputs(meta)
 	a.Webhooks = webhook.NewDispatcher(webhook.Config{
 		Schedule:      cfg.Callbacks.Schedule,
 		Timeout:       cfg.Callbacks.Timeout,
@@ -388,7 +401,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, op
 		return a.Tasks.CallbackPayload(context.Background(), t)
 	}, log)
 	tc := tus.NewDefaultConfig()
-	tc.MaxSize = cfg.Limits.MaxUploadBytes
+	tc.MaxSize = cfg.MaxBodyBytes()
 	tc.MinRate, tc.RateGrace = cfg.Limits.MinUploadRate, cfg.Limits.UploadRateGrace
 	tc.WriteError = httpapi.ErrorWriter(log)
 	if a.Resumable, err = tus.New(tc, blobs, a.completeResumable, a.resumableAuth(httpapi.APIKeyAuth(a.Keys))); err != nil {
@@ -411,7 +424,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, op
 	deps.Reports = a.Reports
 	a.Handler = httpapi.New(httpapi.Config{
 		CacheControl:   cfg.Delivery.CacheControl,
-		MaxUploadBytes: cfg.Limits.MaxUploadBytes,
+		MaxUploadBytes: cfg.MaxBodyBytes(),
 		ReadTimeout:    cfg.HTTP.ReadTimeout,
 	}, deps)
 	a.Ops = httpapi.NewOps(deps)
@@ -449,6 +462,12 @@ func (a *App) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	}
 	if a.Role != RoleWorker {
 		run("outbox", func() error { a.Tasks.RunOutbox(ctx); return nil })
+		if rq, ok := a.Queue.(easel.RequestQueue); ok {
+			h := &requests.Handler{Tenants: a.Meta, Flows: a.Flows, Tasks: a.Tasks, Events: streamEvents{a.Queue, rq}, Log: a.Log}
+			run("stream requests", func() error {
+				return rq.ConsumeRequests(ctx, easel.ConsumeOptions{Concurrency: 4}, h.Handle)
+			})
+		}
 		if err := a.Resumable.Start(ctx); err != nil {
 			return err
 		}

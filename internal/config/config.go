@@ -161,7 +161,12 @@ type HTTP struct {
 // Limits protect the service from hostile or oversized input.
 type Limits struct {
 	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
-	MaxUploads     int   `yaml:"max_uploads"` // uploads checked and stored at once (bodies are streamed to disk first)
+	// MaxVideoBytes bounds a video upload (MP4, MOV, WebM, MKV); images
+	// keep MaxUploadBytes.
+	MaxVideoBytes int64 `yaml:"max_video_bytes"`
+	// MaxVideoDuration bounds a video upload's duration.
+	MaxVideoDuration time.Duration `yaml:"max_video_duration"`
+	MaxUploads       int           `yaml:"max_uploads"` // uploads checked and stored at once (bodies are streamed to disk first)
 	// UploadCheckBytes bounds the bytes of the uploads being checked at once
 	// (each is mapped into memory while probed and decode-checked); 0 means
 	// 2 x max_upload_bytes.
@@ -237,6 +242,8 @@ func Default() Config {
 		},
 		Limits: Limits{
 			MaxUploadBytes:     50 << 20,
+			MaxVideoBytes:      1 << 30,
+			MaxVideoDuration:   time.Hour,
 			MaxUploads:         8,
 			MinUploadRate:      1 << 10,
 			UploadRateGrace:    10 * time.Second,
@@ -355,6 +362,8 @@ func (c Config) Validate() error {
 		return errors.New("config: data is empty")
 	case c.Limits.MaxUploadBytes <= 0 || c.Limits.MaxUploads <= 0:
 		return errors.New("config: limits.max_upload_bytes and limits.max_uploads must be positive")
+	case c.Limits.MaxVideoBytes <= 0 || c.Limits.MaxVideoDuration <= 0:
+		return errors.New("config: limits.max_video_bytes and limits.max_video_duration must be positive")
 	case c.Limits.MinUploadRate < 0 || c.Limits.UploadRateGrace < 0 || c.Limits.IdempotencyTTL <= 0:
 		return errors.New("config: limits.min_upload_rate and limits.upload_rate_grace must not be negative, limits.idempotency_ttl must be positive")
 	case c.Limits.MaxPixels <= 0 || c.Limits.MaxPages <= 0 || c.Limits.MaxOutputPixels <= 0 || c.Limits.MaxOutputBytes <= 0:
@@ -427,3 +436,7 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// MaxBodyBytes is the largest upload body of any kind: the larger of
+// limits.max_upload_bytes and limits.max_video_bytes.
+func (c Config) MaxBodyBytes() int64 { return max(c.Limits.MaxUploadBytes, c.Limits.MaxVideoBytes) }

@@ -80,6 +80,8 @@ type RunRequest struct {
 	Params      map[string]map[string]any `json:"params,omitempty"`
 	CallbackURL string                    `json:"callback_url,omitempty"`
 	Region      string                    `json:"region,omitempty"`
+	// TaskID, when set, is the task's ID (a stream request's); empty: new.
+	TaskID string `json:"-"`
 }
 
 // Run validates the parameters against the flow's processors (an
@@ -99,7 +101,7 @@ func (f *Flows) Run(ctx context.Context, tenantID, name string, req RunRequest, 
 	}
 	return f.tasks.SubmitFlow(ctx, tenantID, tasks.FlowRequest{
 		AssetID: req.AssetID, Source: src, Call: easel.FlowCall{Flow: c.Name(), Version: c.Version(), Params: req.Params},
-		CallbackURL: req.CallbackURL, Region: req.Region, Wait: wait,
+		CallbackURL: req.CallbackURL, Region: req.Region, Wait: wait, TaskID: req.TaskID,
 	})
 }
 

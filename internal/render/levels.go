@@ -40,7 +40,7 @@ func (r *Renderer) fromLevel(ctx context.Context, a easel.Asset, original []byte
 // is opaque). ok is false, with no error, when the original is needed: no
 // levels, no level large enough, or faces to find that no analysis holds.
 func (r *Renderer) renderLevel(ctx context.Context, a easel.Asset, opts transform.Options, accept string) (out transform.Output, ok bool, err error) {
-	if len(a.Levels) == 0 || opts.Original || a.Width <= 0 || a.Height <= 0 {
+	if len(a.Levels) == 0 || opts.Original || opts.HasOffset || a.IsVideo() || a.Width <= 0 || a.Height <= 0 {
 		return out, false, nil
 	}
 	faces := -1

@@ -21,6 +21,8 @@ type Renderer struct {
 	detector       FaceDetector // nil: faces come only from analyses
 	plan           transform.PlanConfig
 	maxOutputBytes int
+	poster         Poster // nil: videos are not rendered
+	tempDir        string
 }
 
 // AnalysisSide is the long side of the raster faces are detected on and
@@ -78,8 +80,12 @@ func (r *Renderer) LoadOriginal(ctx context.Context, a easel.Asset) ([]byte, err
 // level serves the plan. A render from a level plans on what the asset
 // records (displayed size, format, pages; its levels tell whether it has
 // alpha), so the everyday thumbnail neither reads nor probes the original.
+//
+// A video renders its poster frame (so_, else DefaultPosterTime) with the
+// operations; with a nil original the video is streamed from the blob
+// store. so_ on an image is invalid_argument.
 func (r *Renderer) render(ctx context.Context, a easel.Asset, original []byte, opts transform.Options, accept string) (transform.Output, error) {
-	if original == nil {
+	if original == nil && !a.IsVideo() && !opts.Original {
 		if out, ok, err := r.renderLevel(ctx, a, opts, accept); ok || err != nil {
 			return out, err
 		}
@@ -89,7 +95,23 @@ func (r *Renderer) render(ctx context.Context, a easel.Asset, original []byte, o
 		}
 	}
 	if opts.Original {
+		if original == nil {
+			var err error
+			if original, err = r.LoadOriginal(ctx, a); err != nil {
+				return transform.Output{}, err
+			}
+		}
 		return transform.Output{Data: original, Format: transform.Format(a.Format), Width: a.Width, Height: a.Height, Pages: a.Pages, Faces: -1}, nil
+	}
+	switch {
+	case a.IsVideo():
+		var err error
+		if a, original, err = r.posterFrame(ctx, a, original, opts); err != nil {
+			return transform.Output{}, err
+		}
+		opts.Offset, opts.HasOffset = 0, false
+	case opts.HasOffset:
+		return transform.Output{}, easel.Errorf(easel.CodeInvalidArgument, "so_: only videos have a time offset; %s is an image", a.ID)
 	}
 	src, err := r.engine.Probe(original)
 	if err != nil {

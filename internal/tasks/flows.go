@@ -18,6 +18,8 @@ type FlowRequest struct {
 	Region      string
 	// Wait holds the answer until the task is final or Wait has passed.
 	Wait time.Duration
+	// TaskID, when set, is the task's ID; empty: a new ID.
+	TaskID string
 }
 
 // SubmitFlow creates a flow task, publishes it and waits as Submit does.
@@ -51,7 +53,11 @@ func (s *Tasks) SubmitFlow(ctx context.Context, tenantID string, req FlowRequest
 		return View{}, err
 	}
 	now := time.Now().UTC()
-	t := easel.Task{ID: easel.NewID(), TenantID: tenantID, AssetID: req.AssetID, Source: req.Source, Kind: easel.TaskFlow, Ops: ops,
+	id := req.TaskID
+	if id == "" {
+		id = easel.NewID()
+	}
+	t := easel.Task{ID: id, TenantID: tenantID, AssetID: req.AssetID, Source: req.Source, Kind: easel.TaskFlow, Ops: ops,
 		State: easel.TaskAccepted, CallbackURL: req.CallbackURL, Region: req.Region, CreatedAt: now, UpdatedAt: now}
 	if err := s.tasks.CreateTasks(ctx, nil, []easel.Task{t}); err != nil {
 		return View{}, err

@@ -159,8 +159,12 @@ func (s *Tasks) create(ctx context.Context, tenantID string, targets []target, s
 			}
 			seen[assetID] = true
 		}
+		id := spec.taskID
+		if id == "" {
+			id = easel.NewID()
+		}
 		tasks[i] = easel.Task{
-			ID: easel.NewID(), TenantID: tenantID, AssetID: assetID, Source: src, Kind: easel.TaskRender, Ops: spec.ops,
+			ID: id, TenantID: tenantID, AssetID: assetID, Source: src, Kind: easel.TaskRender, Ops: spec.ops,
 			State: easel.TaskAccepted, CallbackURL: spec.callbackURL, Region: spec.region, CreatedAt: now, UpdatedAt: now,
 		}
 		if b != nil {

@@ -20,6 +20,9 @@ type Request struct {
 	CallbackURL string   `json:"callback_url,omitempty"`
 	// Region routes the task: it is published on easel.tasks.<region>.<kind>.
 	Region string `json:"region,omitempty"`
+	// TaskID, when set, is the ID the task gets (a stream request's,
+	// derived from its request ID); empty: a new ID.
+	TaskID string `json:"-"`
 }
 
 // Spec is a validated Request without its asset: canonical operations, a
@@ -29,6 +32,7 @@ type Spec struct {
 	ops         []string
 	callbackURL string
 	region      string
+	taskID      string
 }
 
 // Ops returns the canonical operations.
@@ -89,5 +93,5 @@ func (s *Tasks) Validate(req Request) (Spec, error) {
 			return Spec{}, err
 		}
 	}
-	return Spec{ops: canonical, callbackURL: req.CallbackURL, region: req.Region}, nil
+	return Spec{ops: canonical, callbackURL: req.CallbackURL, region: req.Region, taskID: req.TaskID}, nil
 }

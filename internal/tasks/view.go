@@ -36,6 +36,9 @@ func (s *Tasks) View(ctx context.Context, t easel.Task) View {
 // without the callback log.
 func (s *Tasks) CallbackPayload(ctx context.Context, t easel.Task) View {
 	v := View{Task: t}
+	if t.State == easel.TaskSucceeded {
+		v.Progress = 1
+	}
 	for _, o := range t.Outputs {
 		if t.Kind == easel.TaskFlow { // stored under the task, not a delivery variant
 			v.Outputs = append(v.Outputs, OutputView{TaskOutput: o})

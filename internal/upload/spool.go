@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -19,6 +20,9 @@ type spooled struct {
 	f    *os.File
 	size int64
 	sum  string // hex SHA-256
+	// video is the container its first bytes show (SniffVideo) when
+	// videos are accepted, "" for anything else.
+	video string
 }
 
 // close removes the temporary file.
@@ -45,10 +49,13 @@ func (sp *spooled) mmap() (data []byte, unmap func(), err error) {
 }
 
 // spool streams body to a temporary file under Config.TempDir, hashing and
-// counting it, refusing a byte over limit (too_large) and a client slower
-// than Config.MinRate after Config.RateGrace (request_timeout). The file is
-// removed on error; otherwise the caller closes the result.
-func (s *Uploads) spool(body io.Reader, setReadDeadline func(time.Time) error, limit int64) (*spooled, error) {
+// counting it, refusing a byte over the limit (too_large) and a client slower
+// than Config.MinRate after Config.RateGrace (request_timeout). The limit is
+// Config.MaxVideoBytes when the first bytes are a video's (SniffVideo) and
+// videos are accepted, else Config.MaxUploadBytes; a positive maxBytes (an
+// upload token's cap) lowers it. The file is removed on error; otherwise
+// the caller closes the result.
+func (s *Uploads) spool(body io.Reader, setReadDeadline func(time.Time) error, maxBytes int64) (*spooled, error) {
 	if body == nil {
 		return nil, easel.Errorf(easel.CodeInvalidArgument, "the upload has no body")
 	}
@@ -65,7 +72,23 @@ func (s *Uploads) spool(body io.Reader, setReadDeadline func(time.Time) error, l
 	}()
 	rr := &rateReader{r: body, minRate: s.cfg.MinRate, grace: s.cfg.RateGrace, setDeadline: setReadDeadline, start: time.Now()}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(rr, limit+1))
+	head := make([]byte, sniffHead)
+	hn, err := io.ReadFull(rr, head)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = nil
+	}
+	head = head[:hn]
+	limit, what := s.cfg.MaxUploadBytes, "upload"
+	if format, ok := SniffVideo(head); ok && s.cfg.MaxVideoBytes > 0 {
+		sp.video, limit, what = format, s.cfg.MaxVideoBytes, "video"
+	}
+	if maxBytes > 0 && maxBytes < limit {
+		limit = maxBytes
+	}
+	var n int64
+	if err == nil {
+		n, err = io.Copy(io.MultiWriter(f, h), io.LimitReader(io.MultiReader(bytes.NewReader(head), rr), limit+1))
+	}
 	if setReadDeadline != nil {
 		_ = setReadDeadline(time.Time{})
 	}
@@ -82,7 +105,7 @@ func (s *Uploads) spool(body io.Reader, setReadDeadline func(time.Time) error, l
 		return nil, easel.WrapError(easel.CodeInvalidArgument, err, "could not read the upload")
 	}
 	if n > limit {
-		return nil, easel.Errorf(easel.CodeTooLarge, "upload is larger than %d bytes", limit)
+		return nil, easel.Errorf(easel.CodeTooLarge, "%s is larger than %d bytes", what, limit)
 	}
 	sp.size, sp.sum = n, hex.EncodeToString(h.Sum(nil))
 	ok = true

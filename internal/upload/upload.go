@@ -28,6 +28,13 @@ type Config struct {
 	// Flows, when set, runs the flow an upload names (Request.Flow).
 	Flows          FlowRunner
 	MaxUploadBytes int64
+	// Video, when set, lets uploads be videos (MP4, MOV, WebM, MKV), probed
+	// by it before anything is stored, within MaxVideoBytes and
+	// MaxVideoDuration and, per frame, MaxPixels. Without it a video is
+	// unsupported_media.
+	Video            VideoProber
+	MaxVideoBytes    int64
+	MaxVideoDuration time.Duration
 	// MaxUploads is how many uploads are checked and stored at once; the
 	// rest wait. Bodies are streamed to TempDir before taking a slot.
 	MaxUploads int
@@ -113,6 +120,9 @@ type Uploads struct {
 // New returns the upload use case. tasks may be nil (no analysis, no
 // operations).
 func New(cfg Config, store Store, blobs easel.BlobStore, engine Engine, tasks Tasks, log *slog.Logger) *Uploads {
+	if cfg.Video == nil || cfg.MaxVideoBytes <= 0 {
+		cfg.MaxVideoBytes = 0
+	}
 	if cfg.CheckBytes <= 0 {
 		cfg.CheckBytes = max(cfg.MaxUploadBytes, 1)
 	}
@@ -216,11 +226,11 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 		}
 		defer func() { done(stored) }()
 	}
-	limit := s.cfg.MaxUploadBytes
-	if c := req.Constraints; c != nil && c.MaxBytes > 0 && c.MaxBytes < limit {
-		limit = c.MaxBytes
+	var tokenCap int64 // an upload token's byte cap
+	if c := req.Constraints; c != nil {
+		tokenCap = c.MaxBytes
 	}
-	sp, err := s.spool(req.Body, req.SetReadDeadline, limit)
+	sp, err := s.spool(req.Body, req.SetReadDeadline, tokenCap)
 	if err != nil {
 		return Result{}, err
 	}
@@ -311,6 +321,15 @@ func (s *Uploads) check(ctx context.Context, tenantID string, req Request, sp *s
 	if sp.size == 0 {
 		return Result{}, easel.Errorf(easel.CodeInvalidArgument, "the upload is empty")
 	}
+	if sp.video != "" {
+		// Videos skip the image analysis (faces, hashes) and the levels:
+		// delivery renders their poster frames on demand.
+		a, replay, err := s.keepVideo(ctx, tenantID, req, sp, sp.video)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Asset: a, Verified: true, Replayed: replay}, nil
+	}
 	weight := min(sp.size, s.cfg.CheckBytes)
 	if err := s.mapped.Acquire(ctx, weight); err != nil {
 		return Result{}, easel.WrapError(easel.CodeDeadlineExceeded, err, "timed out waiting to check the upload")
@@ -385,19 +404,15 @@ func (s *Uploads) keep(ctx context.Context, tenantID string, req Request, sp *sp
 			return easel.Asset{}, nil, false, err
 		}
 	}
-	key := easel.OriginalKey(hexSum)
-	if _, err := s.blobs.Stat(ctx, key); easel.IsNotFound(err) {
-		if err := s.blobs.Put(ctx, key, body); err != nil {
-			return easel.Asset{}, nil, false, fmt.Errorf("upload: store original: %w", err)
-		}
-	} else if err != nil {
-		return easel.Asset{}, nil, false, fmt.Errorf("upload: stat original: %w", err)
+	if err := s.storeOriginal(ctx, hexSum, body); err != nil {
+		return easel.Asset{}, nil, false, err
 	}
 	w, h := src.DisplayedSize()
 	a := easel.Asset{
 		ID:        easel.NewID(),
 		TenantID:  tenantID,
 		SHA256:    hexSum,
+		Kind:      easel.KindImage,
 		Format:    string(src.Format),
 		Width:     w,
 		Height:    h,
@@ -411,6 +426,20 @@ func (s *Uploads) keep(ctx context.Context, tenantID string, req Request, sp *sp
 		return easel.Asset{}, nil, false, err
 	}
 	return a, data, replay, nil
+}
+
+// storeOriginal puts body at the original's content-addressed key unless
+// it is there already.
+func (s *Uploads) storeOriginal(ctx context.Context, hexSum string, body io.Reader) error {
+	key := easel.OriginalKey(hexSum)
+	if _, err := s.blobs.Stat(ctx, key); easel.IsNotFound(err) {
+		if err := s.blobs.Put(ctx, key, body); err != nil {
+			return fmt.Errorf("upload: store original: %w", err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("upload: stat original: %w", err)
+	}
+	return nil
 }
 
 // analyze queues the analysis (it runs on a worker) and finds the near

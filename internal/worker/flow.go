@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -41,8 +40,10 @@ type FlowProcessor struct {
 	Runner  *flow.Runner
 	Journal flow.Blobs
 	// Events, when not nil, receives progress events (at most one per
-	// ProgressEvery, default 500ms).
+	// ProgressEvery, default 500ms); Progress, when not nil, records the
+	// same progress on the task (GET /v1/tasks/{id} shows it).
 	Events        EventPublisher
+	Progress      easel.ProgressStore
 	ProgressEvery time.Duration
 	// ObserveStep, when not nil, is told how long each step run by this
 	// attempt took (steps resumed from the journal are not).
@@ -106,21 +107,28 @@ func (p FlowProcessor) Process(ctx context.Context, t easel.Task, a easel.Asset,
 	return results, nil
 }
 
-// flowResult reads one flow output into a Result.
+// flowResult describes one flow output as a Result. The journal stored it
+// when its step finished (Meta["key"]): the Result is marked Stored, so the
+// worker records it without writing the bytes a second time. An output the
+// journal did not store is read for the worker to store.
 func flowResult(j flow.BlobJournal, fo flow.FlowOutput) (Result, error) {
 	o := fo.Output
-	f, err := os.Open(o.File.Path)
-	if err != nil {
-		return Result{}, fmt.Errorf("flow output %s.%s: %w", fo.Step, o.Name, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return Result{}, fmt.Errorf("flow output %s.%s: %w", fo.Step, o.Name, err)
-	}
-	key, _ := o.Meta["key"].(string)
-	if key == "" {
-		key = j.Key(fo.Step, o)
+	var data []byte
+	var size int64
+	key, stored := o.Meta["key"].(string)
+	stored = stored && key != ""
+	if stored {
+		fi, err := os.Stat(o.File.Path)
+		if err != nil {
+			return Result{}, fmt.Errorf("flow output %s.%s: %w", fo.Step, o.Name, err)
+		}
+		size = fi.Size()
+	} else {
+		var err error
+		if data, err = os.ReadFile(o.File.Path); err != nil {
+			return Result{}, fmt.Errorf("flow output %s.%s: %w", fo.Step, o.Name, err)
+		}
+		key, size = j.Key(fo.Step, o), int64(len(data))
 	}
 	name := fo.Step + "." + o.Name
 	if o.Index > 0 {
@@ -130,7 +138,8 @@ func flowResult(j flow.BlobJournal, fo flow.FlowOutput) (Result, error) {
 	if s, ok := o.Meta["format"].(string); ok && s != "" {
 		format = s
 	}
-	return Result{Ops: name, Key: key, Data: data, Format: format, Width: metaInt(o.Meta["width"]), Height: metaInt(o.Meta["height"])}, nil
+	return Result{Ops: name, Key: key, Data: data, Stored: stored, Bytes: size, Format: format,
+		Width: metaInt(o.Meta["width"]), Height: metaInt(o.Meta["height"])}, nil
 }
 
 func metaInt(v any) int {
@@ -148,7 +157,7 @@ func metaInt(v any) int {
 // progress returns the runner's progress callback: a throttled progress
 // event of the task.
 func (p FlowProcessor) progress(ctx context.Context, t easel.Task) func(flow.Progress) {
-	if p.Events == nil {
+	if p.Events == nil && p.Progress == nil {
 		return nil
 	}
 	every := p.ProgressEvery
@@ -167,13 +176,20 @@ func (p FlowProcessor) progress(ctx context.Context, t easel.Task) func(flow.Pro
 		}
 		last, lastStep = now, pr.Step
 		mu.Unlock()
+		// Progress is advisory: failures to record it are ignored.
+		if p.Progress != nil {
+			_, _ = p.Progress.SetTaskProgress(ctx, t.ID, pr.Overall)
+		}
+		if p.Events == nil {
+			return
+		}
 		pct := int(math.Round(pr.Overall * 100))
 		e := easel.Event{
 			ID:   easel.EventID(t.ID, t.Generation, t.Attempts, easel.EventProgress) + fmt.Sprintf(".%s.%d", pr.Step, pct),
 			Type: easel.EventProgress, TaskID: t.ID, TenantID: t.TenantID, AssetID: t.AssetID, BatchID: t.BatchID,
 			Attempt: t.Attempts, At: now.UTC(), Step: pr.Step, Progress: pr.Overall,
 		}
-		_ = p.Events.PublishEvent(ctx, e) // progress is advisory
+		_ = p.Events.PublishEvent(ctx, e)
 	}
 }
 

@@ -33,6 +33,11 @@ type Result struct {
 	Format string
 	Width  int
 	Height int
+	// Stored says the processor has already stored the output at Key
+	// (a flow's journal does): the worker records it without writing it
+	// again, with Bytes as its size.
+	Stored bool
+	Bytes  int64
 }
 
 // Loader reads an asset's original bytes.
@@ -304,10 +309,14 @@ func (w *Worker) run(ctx context.Context, t *easel.Task) (_ []easel.TaskOutput, 
 	sctx, span = telemetry.Start(ctx, "task.store", trace.WithAttributes(attribute.Int("easel.outputs", len(results))))
 	outputs := make([]easel.TaskOutput, len(results))
 	for i, r := range results {
-		if err := w.blobs.Put(sctx, r.Key, bytes.NewReader(r.Data)); err != nil {
-			return nil, stageStore, fmt.Errorf("store output %d: %w", i, err)
+		size := r.Bytes
+		if !r.Stored {
+			if err := w.blobs.Put(sctx, r.Key, bytes.NewReader(r.Data)); err != nil {
+				return nil, stageStore, fmt.Errorf("store output %d: %w", i, err)
+			}
+			size = int64(len(r.Data))
 		}
-		outputs[i] = easel.TaskOutput{Ops: r.Ops, Key: r.Key, Format: r.Format, Width: r.Width, Height: r.Height, Bytes: int64(len(r.Data))}
+		outputs[i] = easel.TaskOutput{Ops: r.Ops, Key: r.Key, Format: r.Format, Width: r.Width, Height: r.Height, Bytes: size}
 	}
 	t.Timings.Store = easel.Millis(time.Since(start))
 	if err := ctx.Err(); err != nil {

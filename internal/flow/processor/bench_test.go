@@ -45,10 +45,21 @@ func BenchmarkSandboxOverhead(b *testing.B) {
 		}
 		b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	})
-	for _, c := range []struct {
+	cases := []struct {
 		name string
 		cfg  processor.SandboxConfig
-	}{{"sandbox", processor.SandboxConfig{}}, {"sandbox-no-namespaces", processor.SandboxConfig{NoNamespaces: true}}} {
+	}{{"sandbox", processor.SandboxConfig{}}, {"sandbox-no-namespaces", processor.SandboxConfig{NoNamespaces: true}}}
+	// EASEL_BENCH_HELPERS=/path/easel:/path/easel-sandbox adds a run per
+	// helper binary (the cgo easel binary, the small static easel-sandbox).
+	for _, h := range filepath.SplitList(os.Getenv("EASEL_BENCH_HELPERS")) {
+		if h != "" {
+			cases = append(cases, struct {
+				name string
+				cfg  processor.SandboxConfig
+			}{"sandbox-helper-" + filepath.Base(h), processor.SandboxConfig{Helper: h}})
+		}
+	}
+	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			bd := setup(t, c.cfg)
 			p, _ := bd.reg.Get("copy")

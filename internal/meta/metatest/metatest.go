@@ -89,7 +89,7 @@ func createTenant(t *testing.T, s easel.MetaStore, name string) easel.Tenant {
 
 func newAsset(tenantID, sha string) easel.Asset {
 	return easel.Asset{
-		ID: easel.NewID(), TenantID: tenantID, SHA256: sha, Format: "jpeg",
+		ID: easel.NewID(), TenantID: tenantID, SHA256: sha, Kind: easel.KindImage, Format: "jpeg",
 		Width: 640, Height: 480, Pages: 1, Bytes: 12345, CreatedAt: base,
 	}
 }
@@ -290,7 +290,19 @@ func testAssetCreateGet(t *testing.T, s easel.MetaStore) {
 	noEXIF := newAsset(acme.ID, sha("two"))
 	require.NoError(t, s.CreateAsset(ctx, noEXIF))
 
-	for _, want := range []easel.Asset{withEXIF, noEXIF} {
+	video := newAsset(acme.ID, sha("three"))
+	video.Kind, video.Format, video.Width, video.Height = easel.KindVideo, "mov", 720, 1280
+	video.Video = &easel.Video{Duration: 10.0333, VideoCodec: "h264", AudioCodec: "aac", Rotation: 90,
+		BitRate: 1_234_567, FrameRate: 29.97, Frames: 301}
+	require.NoError(t, s.CreateAsset(ctx, video))
+
+	// An asset made without a kind is an image.
+	noKind := newAsset(acme.ID, sha("four"))
+	noKind.Kind = ""
+	require.NoError(t, s.CreateAsset(ctx, noKind))
+	noKind.Kind = easel.KindImage
+
+	for _, want := range []easel.Asset{withEXIF, noEXIF, video, noKind} {
 		got, err := s.GetAsset(ctx, want.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)

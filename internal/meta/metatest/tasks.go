@@ -34,6 +34,7 @@ func RunTasks(t *testing.T, newStore func(t *testing.T) Store) {
 		{"CreateManyTasks", testCreateManyTasks},
 		{"UpdateTask", testUpdateTask},
 		{"UpdateTaskCompareAndSet", testUpdateTaskCompareAndSet},
+		{"TaskProgress", testTaskProgress},
 		{"ListTasks", testListTasks},
 		{"DeadLetters", testDeadLetters},
 		{"CallbackDeliveries", testCallbackDeliveries},
@@ -540,4 +541,37 @@ func testWebhookSecret(t *testing.T, s Store) {
 	tn, err := s.GetTenant(ctx, acme.ID)
 	require.NoError(t, err)
 	require.Equal(t, acme, tn)
+}
+
+func testTaskProgress(t *testing.T, s Store) {
+	ps, ok := s.(easel.ProgressStore)
+	require.True(t, ok, "every task store keeps progress (easel.ProgressStore)")
+	ctx := context.Background()
+	acme := createTenant(t, s, "acme")
+	tk := newTask(acme.ID)
+	require.NoError(t, s.CreateTasks(ctx, nil, []easel.Task{tk}))
+
+	// Not running: nothing changes.
+	set, err := ps.SetTaskProgress(ctx, tk.ID, 0.5)
+	require.NoError(t, err)
+	require.False(t, set)
+	require.Zero(t, getTask(t, s, tk.ID).Progress)
+
+	running := tk
+	running.State, running.Attempts, running.UpdatedAt = easel.TaskRunning, 1, at(1)
+	ok, err = s.UpdateTask(ctx, running, easel.TaskAccepted)
+	require.NoError(t, err)
+	require.True(t, ok)
+	for _, c := range []struct{ set, want float64 }{{0.25, 0.25}, {0.75, 0.75}, {7, 1}, {-1, 0}} {
+		set, err := ps.SetTaskProgress(ctx, tk.ID, c.set)
+		require.NoError(t, err)
+		require.True(t, set)
+		got := getTask(t, s, tk.ID)
+		require.InDelta(t, c.want, got.Progress, 1e-9)
+		require.Equal(t, easel.TaskRunning, got.State)
+		require.Equal(t, running.UpdatedAt, got.UpdatedAt, "progress is no state change")
+	}
+
+	_, err = ps.SetTaskProgress(ctx, easel.NewID(), 0.5)
+	requireCode(t, easel.CodeNotFound, err)
 }

@@ -16,11 +16,11 @@ const (
 	MaxPageLimit     = 1000
 )
 
-const assetColumns = "id, tenant_id, sha256, format, width, height, pages, bytes, name, exif, created_at"
+const assetColumns = "id, tenant_id, sha256, format, width, height, pages, bytes, name, exif, created_at, kind, video"
 
 // selectAssets reads assets with their analysis, if any (scanAsset): one
 // primary-key lookup more per asset than the assets table alone.
-const selectAssets = "SELECT a.id, a.tenant_id, a.sha256, a.format, a.width, a.height, a.pages, a.bytes, a.name, a.exif, a.created_at, a.levels, " +
+const selectAssets = "SELECT a.id, a.tenant_id, a.sha256, a.format, a.width, a.height, a.pages, a.bytes, a.name, a.exif, a.created_at, a.levels, a.kind, a.video, " +
 	"an.faces, an.detector, an.phash, an.dhash, an.blurhash, an.colors, an.analyzed_at " +
 	"FROM assets a LEFT JOIN asset_analysis an ON an.asset_id = a.id "
 
@@ -47,8 +47,20 @@ func (s *Store) insertAsset(ctx context.Context, db Conn, a easel.Asset) error {
 		}
 		exif = sql.NullString{String: string(b), Valid: true}
 	}
-	_, err = db.ExecContext(ctx, "INSERT INTO assets ("+assetColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		a.ID, a.TenantID, a.SHA256, a.Format, a.Width, a.Height, a.Pages, a.Bytes, a.Name, exif, created)
+	kind := a.Kind
+	if kind == "" {
+		kind = easel.KindImage
+	}
+	var video sql.NullString
+	if a.Video != nil {
+		b, err := json.Marshal(a.Video)
+		if err != nil {
+			return s.errorf("create asset %q: encode video: %w", a.ID, err)
+		}
+		video = sql.NullString{String: string(b), Valid: true}
+	}
+	_, err = db.ExecContext(ctx, "INSERT INTO assets ("+assetColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		a.ID, a.TenantID, a.SHA256, a.Format, a.Width, a.Height, a.Pages, a.Bytes, a.Name, exif, created, kind, video)
 	switch {
 	case err == nil:
 		return nil
@@ -155,10 +167,11 @@ func scanAsset(sc scanner) (easel.Asset, error) {
 		exif    sql.NullString
 		created int64
 		levels  sql.NullString
+		video   sql.NullString
 		an      analysisCols
 	)
 	dest := append([]any{&a.ID, &a.TenantID, &a.SHA256, &a.Format, &a.Width, &a.Height, &a.Pages,
-		&a.Bytes, &a.Name, &exif, &created, &levels}, an.dest()...)
+		&a.Bytes, &a.Name, &exif, &created, &levels, &a.Kind, &video}, an.dest()...)
 	if err := sc.Scan(dest...); err != nil {
 		return easel.Asset{}, err
 	}
@@ -171,6 +184,12 @@ func scanAsset(sc scanner) (easel.Asset, error) {
 		}
 	}
 	a.CreatedAt = fromNanos(created)
+	if video.Valid {
+		a.Video = new(easel.Video)
+		if err := json.Unmarshal([]byte(video.String), a.Video); err != nil {
+			return easel.Asset{}, fmt.Errorf("asset %s: bad stored video: %w", a.ID, err)
+		}
+	}
 	if err := scanLevels(&a, levels); err != nil {
 		return easel.Asset{}, err
 	}

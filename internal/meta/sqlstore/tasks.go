@@ -25,6 +25,10 @@ const (
 const taskColumns = "id, tenant_id, asset_id, batch_id, kind, region, ops, state, attempts, generation, " +
 	"callback_url, timings, outputs, error, created_at, updated_at, started_at, finished_at, source"
 
+// selectTaskColumns are taskColumns and the progress, which only
+// SetTaskProgress writes.
+const selectTaskColumns = taskColumns + ", progress"
+
 // validTaskState reports whether s is one of the easel.Task* states.
 func validTaskState(s easel.TaskState) bool {
 	switch s {
@@ -266,7 +270,7 @@ func (s *Store) CreateTasks(ctx context.Context, batch *easel.Batch, tasks []eas
 
 // GetTask returns the task with the given ID, whichever tenant owns it.
 func (s *Store) GetTask(ctx context.Context, id string) (easel.Task, error) {
-	t, err := scanTask(s.read.QueryRowContext(ctx, "SELECT "+taskColumns+" FROM tasks WHERE id = ?", id))
+	t, err := scanTask(s.read.QueryRowContext(ctx, "SELECT "+selectTaskColumns+" FROM tasks WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return easel.Task{}, easel.Errorf(easel.CodeNotFound, "task %s not found", id)
 	}
@@ -398,7 +402,7 @@ func (s *Store) ListTasks(ctx context.Context, state easel.TaskState, updatedBef
 	case limit > MaxTaskListLimit:
 		limit = MaxTaskListLimit
 	}
-	rows, err := s.read.QueryContext(ctx, "SELECT "+taskColumns+
+	rows, err := s.read.QueryContext(ctx, "SELECT "+selectTaskColumns+
 		" FROM tasks WHERE state = ? AND updated_at < ? ORDER BY updated_at, id LIMIT ?", string(state), before, limit)
 	if err != nil {
 		return nil, s.errorf("list %s tasks: %w", state, err)
@@ -430,7 +434,7 @@ func scanTask(sc scanner) (easel.Task, error) {
 		src                sql.NullString
 	)
 	if err := sc.Scan(&t.ID, &t.TenantID, &t.AssetID, &batch, &t.Kind, &t.Region, &ops, &state, &t.Attempts,
-		&t.Generation, &t.CallbackURL, &timings, &outputs, &errJSON, &created, &updated, &started, &finishedN, &src); err != nil {
+		&t.Generation, &t.CallbackURL, &timings, &outputs, &errJSON, &created, &updated, &started, &finishedN, &src, &t.Progress); err != nil {
 		return easel.Task{}, err
 	}
 	if src.Valid {

@@ -124,11 +124,13 @@ type names struct {
 	prefix                                    string
 	tasksStream, eventsStream, cbStream       string
 	tasksSubjects, eventsSubjects, cbSubjects string
+	requestsStream, requestsSubjects          string
 }
 
 const (
 	tasksConsumer     = "workers"
 	callbacksConsumer = "callbacks"
+	requestsConsumer  = "requests"
 )
 
 func newNames(prefix string) names {
@@ -141,5 +143,8 @@ func newNames(prefix string) names {
 		tasksSubjects:  prefix + ".tasks.>",
 		eventsSubjects: prefix + ".events.>",
 		cbSubjects:     prefix + ".callbacks.>",
+		// Requests any NATS client publishes: <prefix>.requests.<tenant>.
+		requestsStream:   up + "_REQUESTS",
+		requestsSubjects: prefix + ".requests.*",
 	}
 }

@@ -29,12 +29,19 @@ const (
 // ConsumeTasks delivers task messages to handle, at most opts.Concurrency at
 // once, until ctx is done; see consume for the drain.
 func (q *Queue) ConsumeTasks(ctx context.Context, opts easel.ConsumeOptions, handle func(context.Context, easel.TaskMessage, easel.Delivery)) error {
-	return consume(ctx, q, "tasks", func(c *consumers) jetstream.Consumer { return c.tasks }, opts, handle)
+	return consume(ctx, q, "tasks", func(c *consumers) jetstream.Consumer { return c.tasks }, decodeJSON[easel.TaskMessage], opts, handle)
 }
 
 // ConsumeCallbacks is ConsumeTasks for callback messages.
 func (q *Queue) ConsumeCallbacks(ctx context.Context, opts easel.ConsumeOptions, handle func(context.Context, easel.CallbackMessage, easel.Delivery)) error {
-	return consume(ctx, q, "callbacks", func(c *consumers) jetstream.Consumer { return c.callbacks }, opts, handle)
+	return consume(ctx, q, "callbacks", func(c *consumers) jetstream.Consumer { return c.callbacks }, decodeJSON[easel.CallbackMessage], opts, handle)
+}
+
+// decodeJSON decodes a message's body.
+func decodeJSON[T any](msg jetstream.Msg) (T, error) {
+	var v T
+	err := json.Unmarshal(msg.Data(), &v)
+	return v, err
 }
 
 // consume is the loop of both consumers. It waits for a free handler slot,
@@ -46,7 +53,7 @@ func (q *Queue) ConsumeCallbacks(ctx context.Context, opts easel.ConsumeOptions,
 // context of its own. Fetch errors (an outage) are retried with back-off
 // until ctx is done; the streams are recreated when the server lost them.
 func consume[T any](ctx context.Context, q *Queue, name string, pick func(*consumers) jetstream.Consumer,
-	opts easel.ConsumeOptions, handle func(context.Context, T, easel.Delivery)) error {
+	decode func(jetstream.Msg) (T, error), opts easel.ConsumeOptions, handle func(context.Context, T, easel.Delivery)) error {
 	conc := max(opts.Concurrency, 1)
 	prefetch := max(opts.Prefetch, 0)
 	sem := make(chan struct{}, conc)
@@ -78,7 +85,7 @@ func consume[T any](ctx context.Context, q *Queue, name string, pick func(*consu
 			if err == nil {
 				n := 0
 				for msg := range batch.Messages() {
-					start(ctx, q, msg, sem, &running, handlerCtx, log, name, handle)
+					start(ctx, q, msg, sem, &running, handlerCtx, log, name, decode, handle)
 					n++
 				}
 				err = batch.Error()
@@ -133,7 +140,7 @@ func checkConsumer(ctx context.Context, q *Queue, c jetstream.Consumer) error {
 // start hands msg to handle in a goroutine once a slot is free, or Naks it
 // when ctx is done first.
 func start[T any](ctx context.Context, q *Queue, msg jetstream.Msg, sem chan struct{}, running *sync.WaitGroup,
-	handlerCtx context.Context, log *slog.Logger, name string, handle func(context.Context, T, easel.Delivery)) {
+	handlerCtx context.Context, log *slog.Logger, name string, decode func(jetstream.Msg) (T, error), handle func(context.Context, T, easel.Delivery)) {
 	if ctx.Err() == nil {
 		select {
 		case sem <- struct{}{}:
@@ -150,8 +157,8 @@ func start[T any](ctx context.Context, q *Queue, msg jetstream.Msg, sem chan str
 	go func() {
 		defer running.Done()
 		defer func() { <-sem }()
-		var v T
-		if err := json.Unmarshal(msg.Data(), &v); err != nil {
+		v, err := decode(msg)
+		if err != nil {
 			log.Error("terminate undecodable message", "subject", msg.Subject(), "error", err)
 			_ = msg.Term()
 			return

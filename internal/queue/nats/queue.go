@@ -34,8 +34,12 @@ type Queue struct {
 
 	ensureMu  sync.Mutex // serialises ensure
 	consumers atomic.Pointer[consumers]
-	closed    atomic.Bool
-	close     sync.Once
+	// wantRequests: ConsumeRequests was called, so ensure keeps the
+	// requests stream and consumer too (only processes that consume
+	// requests make them).
+	wantRequests atomic.Bool
+	closed       atomic.Bool
+	close        sync.Once
 }
 
 // Open connects to the server of cfg (starting the embedded one when

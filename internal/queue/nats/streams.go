@@ -14,7 +14,7 @@ import (
 // names a stream and a consumer, so it stays valid when ensure recreates
 // them on the server.
 type consumers struct {
-	tasks, callbacks jetstream.Consumer
+	tasks, callbacks, requests jetstream.Consumer
 }
 
 // streamConfigs returns the three streams. Only nats-server 2.9 fields.
@@ -86,7 +86,13 @@ func (q *Queue) ensureLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("nats queue: ensure consumer %s: %w", callbacksConsumer, err)
 	}
-	q.consumers.Store(&consumers{tasks: tasks, callbacks: callbacks})
+	var requests jetstream.Consumer
+	if q.wantRequests.Load() {
+		if requests, err = q.ensureRequests(ctx); err != nil {
+			return err
+		}
+	}
+	q.consumers.Store(&consumers{tasks: tasks, callbacks: callbacks, requests: requests})
 	return nil
 }
 

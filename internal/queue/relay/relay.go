@@ -74,6 +74,20 @@ type Relay struct {
 	store easel.EventOutbox
 	pub   Publisher
 	log   *slog.Logger
+	tasks TaskGetter // nil: succeeded events go without outputs
+}
+
+// TaskGetter reads a task (easel.TaskStore is one).
+type TaskGetter interface {
+	GetTask(ctx context.Context, id string) (easel.Task, error)
+}
+
+// WithOutputs makes succeeded events carry the task's outputs, read from
+// tasks when the event is published, so that a stream client has its
+// results from the event alone.
+func (r *Relay) WithOutputs(tasks TaskGetter) *Relay {
+	r.tasks = tasks
+	return r
 }
 
 // New returns a Relay; it panics on an invalid cfg (a programming error:
@@ -185,6 +199,13 @@ func (r *Relay) publish(ctx context.Context, es []easel.Event) ([]string, error)
 			defer wg.Done()
 			for group := range tasks {
 				for _, e := range group {
+					if e.Type == easel.EventSucceeded && r.tasks != nil && e.Outputs == nil {
+						if t, err := r.tasks.GetTask(ctx, e.TaskID); err == nil {
+							e.Outputs = t.Outputs
+						} else {
+							r.log.Warn("event relay: succeeded event without outputs", "task", e.TaskID, "err", err)
+						}
+					}
 					err := r.pub.PublishEvent(ctx, e)
 					if err != nil && easel.ErrorCode(err) == easel.CodeInvalidArgument {
 						// It can never be published: do not block the outbox.
