@@ -44,6 +44,12 @@ type Config struct {
 	// RequestTimeout bounds each call to the server (publish, ack, fetch
 	// set-up, ping) that the caller's context does not bound sooner.
 	RequestTimeout time.Duration
+	// Regions, when not empty, are the regions whose tasks ConsumeTasks
+	// delivers: one durable consumer "workers-<region>" per region, filtered
+	// on <prefix>.tasks.<region>.>. Empty (one region) keeps the single
+	// unfiltered consumer "workers" that takes every region's tasks. All the
+	// processes sharing a prefix must agree on which of the two it is.
+	Regions []string
 }
 
 // NewDefaultConfig returns the defaults: an embedded server with no port
@@ -104,6 +110,11 @@ func (c Config) Validate() error {
 	if c.URL == "" && c.Replicas != 1 {
 		errs = append(errs, fmt.Errorf("replicas %d: the embedded server keeps 1", c.Replicas))
 	}
+	for _, r := range c.Regions {
+		if !prefixPattern.MatchString(r) {
+			errs = append(errs, fmt.Errorf("region %q: want letters, digits, '_' or '-'", r))
+		}
+	}
 	if c.EventsMaxAge > 0 && c.DuplicateWindow > c.EventsMaxAge {
 		errs = append(errs, errors.New("duplicate_window must not exceed events_max_age"))
 	}
@@ -137,3 +148,6 @@ func newNames(prefix string) names {
 		cbSubjects:     prefix + ".callbacks.>",
 	}
 }
+
+// regionConsumer names the task consumer of one region.
+func regionConsumer(region string) string { return tasksConsumer + "-" + region }
