@@ -43,15 +43,19 @@ type SigningKey struct {
 // Asset is an uploaded original. Its bytes live in the blob store under
 // OriginalKey(SHA256); several assets may share one original.
 type Asset struct {
-	ID        string            `json:"id"`
-	TenantID  string            `json:"tenant_id"`
-	SHA256    string            `json:"sha256"`
-	Format    string            `json:"format"` // jpeg, png, webp, gif, avif, heif, tiff, jxl, bmp, svg, pdf
-	Width     int               `json:"width"`  // displayed orientation
-	Height    int               `json:"height"` // displayed orientation
-	Pages     int               `json:"pages"`  // frames of an animation, pages of a PDF; 1 otherwise
-	Bytes     int64             `json:"bytes"`
-	Name      string            `json:"name,omitempty"` // the client's file name, informative only
+	ID       string `json:"id"`
+	TenantID string `json:"tenant_id"`
+	SHA256   string `json:"sha256"`
+	Format   string `json:"format"` // jpeg, png, webp, gif, avif, heif, tiff, jxl, bmp, svg, pdf
+	Width    int    `json:"width"`  // displayed orientation
+	Height   int    `json:"height"` // displayed orientation
+	Pages    int    `json:"pages"`  // frames of an animation, pages of a PDF; 1 otherwise
+	Bytes    int64  `json:"bytes"`
+	Name     string `json:"name,omitempty"` // the client's file name, informative only
+	// Region is where the asset lives (config region/regions): its tasks
+	// run there, and other regions' APIs redirect requests for it there.
+	// Empty for assets made before regions or with none configured.
+	Region    string            `json:"region,omitempty"`
 	EXIF      map[string]string `json:"exif,omitempty"`
 	CreatedAt time.Time         `json:"created_at"`
 	// Levels is the asset's pyramid, smallest last, once the worker made

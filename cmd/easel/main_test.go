@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,7 +76,7 @@ func startRole(t *testing.T, role, data string, env ...string) *server {
 	t.Helper()
 	bin := buildBinary(t)
 	args := []string{role, "--data", data}
-	if role != "worker" {
+	if role != "worker" && !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "EASEL_ADDR=") }) {
 		args = append(args, "--addr", "127.0.0.1:0")
 	}
 	cmd := exec.Command(bin, args...)

@@ -130,6 +130,7 @@ func OpenQueue(ctx context.Context, cfg config.Config, log *slog.Logger) (easel.
 	qc.MaxDeliver = cfg.Queue.MaxDeliver
 	qc.CallbackAckWait = cfg.Callbacks.Timeout + 20*time.Second
 	qc.CallbackMaxDeliver = len(cfg.Callbacks.Schedule) + 1
+	qc.Regions = cfg.WorkerRegions()
 	q, err := natsq.Open(ctx, qc, log)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
@@ -231,6 +232,8 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		},
 		OutboxInterval: cfg.Queue.OutboxInterval,
 		OutboxMinAge:   cfg.Queue.OutboxMinAge,
+		Region:         cfg.Region,
+		Regions:        cfg.RegionNames(),
 	}, meta, meta, q, a.Keys, log)
 	a.Batches = tasks.NewBatches(a.Tasks)
 	if a.flow, err = newFlowParts(ctx, cfg, meta, blobs, engine, a.Renderer, faces, log); err != nil {
@@ -259,6 +262,8 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		RateGrace:      cfg.Limits.UploadRateGrace,
 		CheckBytes:     cfg.Limits.UploadCheckBytes,
 		IdempotencyTTL: cfg.Limits.IdempotencyTTL,
+		Region:         cfg.Region,
+		Regions:        cfg.RegionNames(),
 	}, meta, blobs, engine, a.Tasks, log)
 	a.Worker = worker.New(worker.Config{
 		Concurrency:  cfg.WorkerConcurrency(),
@@ -308,7 +313,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*
 		Resumable: a.Resumable,
 		Compat:    compat,
 		Uploads:   a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches, Flows: a.Flows,
-		Log: log, Metrics: metrics,
+		Log: log, Metrics: metrics, Regions: newRegions(cfg, meta),
 		Ready: append(readyChecks(cfg, meta, ob, q, a.FaceDetector), a.flow.checker()),
 	}
 	a.Handler = httpapi.New(httpapi.Config{

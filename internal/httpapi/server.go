@@ -63,6 +63,7 @@ type Deps struct {
 	Log       *slog.Logger
 	Compat    *Compat      // nil: no remote sources nor compatible endpoints
 	Flows     *flows.Flows // nil: no flow endpoints
+	Regions   *Regions     // nil: one region
 }
 
 type server struct {
@@ -109,7 +110,17 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, easel.Errorf(easel.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
 	})
-	return s.Metrics.instrument(s.Log, recoverer(s.Log, s.compatRoutes(deliveryFirst(s.deliver, mux))))
+	deliver := s.deliver
+	if s.Regions != nil {
+		deliver = func(w http.ResponseWriter, r *http.Request) {
+			if base, ok := s.Regions.deliveryElsewhere(r); ok {
+				redirectRegion(w, r, base, redirectCacheControl)
+				return
+			}
+			s.deliver(w, r)
+		}
+	}
+	return s.Metrics.instrument(s.Log, recoverer(s.Log, s.compatRoutes(deliveryFirst(deliver, mux))))
 }
 
 // NewOps returns the handler of a process with no API (a worker): /healthz,
@@ -162,6 +173,10 @@ func (s *server) authed(next http.HandlerFunc) http.HandlerFunc {
 		tenantID, err := s.Keys.Authenticate(r.Context(), strings.TrimSpace(secret))
 		if err != nil {
 			writeError(w, r, s.Log, err)
+			return
+		}
+		if base, ok := s.Regions.elsewhere(r, tenantID); ok {
+			redirectRegion(w, r, base, noStore)
 			return
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, tenantID)))

@@ -42,9 +42,13 @@ func (s *Tasks) SubmitFlow(ctx context.Context, tenantID string, req FlowRequest
 	if err != nil {
 		return View{}, err
 	}
+	region, err := s.taskRegion(req.Region, a.ID, a.Region)
+	if err != nil {
+		return View{}, err
+	}
 	now := time.Now().UTC()
 	t := easel.Task{ID: easel.NewID(), TenantID: tenantID, AssetID: a.ID, Kind: easel.TaskFlow, Ops: ops,
-		State: easel.TaskAccepted, CallbackURL: req.CallbackURL, Region: req.Region, CreatedAt: now, UpdatedAt: now}
+		State: easel.TaskAccepted, CallbackURL: req.CallbackURL, Region: region, CreatedAt: now, UpdatedAt: now}
 	if err := s.tasks.CreateTasks(ctx, nil, []easel.Task{t}); err != nil {
 		return View{}, err
 	}

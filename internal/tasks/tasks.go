@@ -24,6 +24,11 @@ type Config struct {
 	// publishes it, so a queue that is down never holds a client (an
 	// upload submits up to three tasks). 0 means 1 s.
 	PublishTimeout time.Duration
+	// Region is the region of the tasks of assets that have none (config
+	// region). Regions, when not empty (config regions), are the regions
+	// a task may name: a task runs in its asset's region (taskRegion).
+	Region  string
+	Regions []string
 }
 
 // MaxWait bounds how long a submission may wait for its task.
@@ -112,10 +117,11 @@ func (s *Tasks) create(ctx context.Context, tenantID string, assetIDs []string, 
 		b = &easel.Batch{ID: easel.NewID(), TenantID: tenantID, Total: len(specs), CreatedAt: now}
 	}
 	tasks := make([]easel.Task, len(specs))
-	seen := make(map[string]bool)
+	regionOf := make(map[string]string) // asset ID → its region
 	for i, spec := range specs {
 		assetID := assetIDs[i]
-		if !seen[assetID] {
+		assetRegion, seen := regionOf[assetID]
+		if !seen {
 			a, err := s.meta.GetAsset(ctx, assetID)
 			if easel.IsNotFound(err) || err == nil && a.TenantID != tenantID {
 				return nil, nil, prefixItem(batch, i, easel.Errorf(easel.CodeNotFound, "asset %q not found", assetID))
@@ -123,11 +129,15 @@ func (s *Tasks) create(ctx context.Context, tenantID string, assetIDs []string, 
 			if err != nil {
 				return nil, nil, err
 			}
-			seen[assetID] = true
+			assetRegion, regionOf[assetID] = a.Region, a.Region
+		}
+		region, err := s.taskRegion(spec.region, assetID, assetRegion)
+		if err != nil {
+			return nil, nil, prefixItem(batch, i, err)
 		}
 		tasks[i] = easel.Task{
 			ID: easel.NewID(), TenantID: tenantID, AssetID: assetID, Kind: easel.TaskRender, Ops: spec.ops,
-			State: easel.TaskAccepted, CallbackURL: spec.callbackURL, Region: spec.region, CreatedAt: now, UpdatedAt: now,
+			State: easel.TaskAccepted, CallbackURL: spec.callbackURL, Region: region, CreatedAt: now, UpdatedAt: now,
 		}
 		if b != nil {
 			tasks[i].BatchID = b.ID
@@ -155,13 +165,43 @@ func (s *Tasks) SubmitLevels(ctx context.Context, a easel.Asset) (easel.Task, er
 // submitKind queues a task of kind, with no operations, on asset a.
 func (s *Tasks) submitKind(ctx context.Context, a easel.Asset, kind string) (easel.Task, error) {
 	now := time.Now().UTC()
+	region, err := s.taskRegion("", a.ID, a.Region)
+	if err != nil {
+		return easel.Task{}, err
+	}
 	t := easel.Task{ID: easel.NewID(), TenantID: a.TenantID, AssetID: a.ID, Kind: kind, Ops: []string{},
-		State: easel.TaskAccepted, CreatedAt: now, UpdatedAt: now}
+		State: easel.TaskAccepted, Region: region, CreatedAt: now, UpdatedAt: now}
 	if err := s.tasks.CreateTasks(ctx, nil, []easel.Task{t}); err != nil {
 		return t, err
 	}
 	s.publish(ctx, &t)
 	return t, nil
+}
+
+// taskRegion is the region a task on an asset runs in: the asset's (or,
+// for an asset with none, Config.Region). With one region a task may name
+// a region of its own (it is only a subject token then); with regions it
+// may only name its asset's.
+func (s *Tasks) taskRegion(asked, assetID, assetRegion string) (string, error) {
+	region := assetRegion
+	if region == "" {
+		region = s.cfg.Region
+	}
+	if asked == "" || asked == region {
+		return region, nil
+	}
+	if len(s.cfg.Regions) == 0 {
+		return asked, nil
+	}
+	if assetRegion != "" {
+		return "", easel.Errorf(easel.CodeInvalidArgument, "region %q: asset %s is in region %q, where its tasks run", asked, assetID, assetRegion)
+	}
+	for _, r := range s.cfg.Regions {
+		if r == asked {
+			return asked, nil
+		}
+	}
+	return "", easel.Errorf(easel.CodeInvalidArgument, "region %q is not one of the configured regions", asked)
 }
 
 func prefixItem(batch bool, i int, err error) error {
