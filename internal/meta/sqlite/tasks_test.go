@@ -52,7 +52,7 @@ func TestMigrateFrom0001(t *testing.T) {
 	s, err := sqlite.Open(t.Context(), sqlite.Config{Path: path})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	require.Equal(t, []int{1, 2, 3, 4, 5, 6}, versions(t, path))
+	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 12}, versions(t, path))
 
 	ctx := t.Context()
 	got, err := s.GetTenant(ctx, tn.ID)
