@@ -20,7 +20,7 @@ import (
 
 // varnishdPath finds Debian's varnishd (in /usr/sbin, often not on PATH).
 // Locally a missing varnishd skips; under CI=true it fails.
-func varnishdPath(t *testing.T) string {
+func varnishdPath(t testing.TB) string {
 	t.Helper()
 	if p, err := exec.LookPath("varnishd"); err == nil {
 		return p
@@ -38,7 +38,7 @@ func varnishdPath(t *testing.T) string {
 // startVarnish runs varnishd on port with deploy/varnish/easel.vcl, its
 // backend pointed at backend (host:port), and waits until it answers
 // through that backend.
-func startVarnish(t *testing.T, port int, backends ...string) string {
+func startVarnish(t testing.TB, port int, backends ...string) string {
 	t.Helper()
 	bin := varnishdPath(t)
 	vcl, err := os.ReadFile(filepath.Join("..", "..", "deploy", "varnish", "easel.vcl"))
