@@ -242,7 +242,7 @@ func BenchmarkClusterTasks(b *testing.B) {
 			return sqlite.Open(context.Background(), sqlite.Config{Path: path, BusyTimeout: 5 * time.Second})
 		}
 	}
-	const overheadN, throughputN = 300, 10000
+	const overheadN, throughputN = 200, 5000
 	type result struct {
 		name     string
 		p50, p99 time.Duration
@@ -262,6 +262,8 @@ func BenchmarkClusterTasks(b *testing.B) {
 			rate, cpu := rig.throughput(b, throughputN)
 			rig.stop()
 			results = append(results, result{fmt.Sprintf("%s (round %d)", backend, round+1), p50, p99, rate, cpu, loadavg()})
+			r := results[len(results)-1]
+			b.Logf("%s: overhead p50 %.2f ms p99 %.2f ms, %.0f tasks/s, %.0f µs CPU/task, load %s", r.name, ms(r.p50), ms(r.p99), r.rate, float64(r.cpu)/1e3, r.load)
 		}
 	}
 	fmt.Printf("\nNo-op tasks, 3 in-process workers (concurrency 64, prefetch 64 each), nats-server %s: overhead of %d tasks one at a time, throughput of %d in batches of 1000\n\n",
