@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/easelhq/easel"
@@ -146,10 +147,34 @@ func (s *Tasks) create(ctx context.Context, tenantID string, assetIDs []string, 
 	if err := s.tasks.CreateTasks(ctx, b, tasks); err != nil {
 		return nil, nil, err
 	}
-	for i := range tasks {
-		s.publish(ctx, &tasks[i])
-	}
+	s.publishAll(ctx, tasks)
 	return b, tasks, nil
+}
+
+// publishConcurrency bounds the publishes of one batch in flight: each
+// waits for the stream's ack, so one at a time a batch of 1,000 took 1,000
+// round trips to an external NATS (about 90 tasks/s under load).
+const publishConcurrency = 32
+
+// publishAll publishes tasks, up to publishConcurrency at once; the order
+// within a batch is not kept.
+func (s *Tasks) publishAll(ctx context.Context, tasks []easel.Task) {
+	if len(tasks) == 1 {
+		s.publish(ctx, &tasks[0])
+		return
+	}
+	sem := make(chan struct{}, publishConcurrency)
+	var wg sync.WaitGroup
+	for i := range tasks {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			s.publish(ctx, &tasks[i])
+		}()
+	}
+	wg.Wait()
 }
 
 // SubmitAnalysis queues the analysis of an asset (faces, hashes, colours).
