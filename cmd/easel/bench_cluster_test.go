@@ -6,10 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -242,7 +244,10 @@ func BenchmarkClusterTasks(b *testing.B) {
 			return sqlite.Open(context.Background(), sqlite.Config{Path: path, BusyTimeout: 5 * time.Second})
 		}
 	}
-	const overheadN, throughputN = 200, 5000
+	overheadN, throughputN := 200, 5000
+	if v, err := strconv.Atoi(os.Getenv("EASEL_TEST_BENCH_TASKS")); err == nil && v >= 1000 {
+		throughputN = v // fewer for a profile run
+	}
 	type result struct {
 		name     string
 		p50, p99 time.Duration
