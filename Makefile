@@ -38,7 +38,7 @@ HELM := $(TOOLS_DIR)/helm-$(HELM_VERSION)/helm
 NATS_SERVER_VERSION := v2.15.2
 NATS_SERVER := $(TOOLS_DIR)/nats-server-$(NATS_SERVER_VERSION)/nats-server
 
-.PHONY: run build test test-short vet fuzz bench bench-peers bench-vision deps-run deps-test deps-bench vision-deps deploy-check versitygw nats-server vision-photos clean
+.PHONY: run build test test-short test-cluster vet fuzz bench bench-peers bench-vision bench-cluster deps-run deps-test deps-bench vision-deps deploy-check versitygw nats-server vision-photos clean
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -100,6 +100,20 @@ vet: deps-test
 test: export EASEL_TEST_NATS_SERVER := $(NATS_SERVER)
 test: vet vision-deps vision-photos versitygw nats-server deploy-check
 	$(GO) test -count=1 -timeout 30m ./...
+
+# The cluster test (cmd/easel TestCluster, also run by `make test`): two
+# `easel api` behind varnishd, three `easel worker`, a three-node NATS
+# cluster, PostgreSQL and two versitygw origins on 127.0.0.1, 1,000 uploads
+# with faults injected (EASEL_TEST_CLUSTER_UPLOADS=N for fewer).
+test-cluster: export EASEL_TEST_NATS_SERVER := $(NATS_SERVER)
+test-cluster: deps-test versitygw nats-server
+	CI=true $(GO) test -count=1 -timeout 20m -v -run '^TestCluster$$' ./cmd/easel/
+
+# Cluster figures (cmd/easel BenchmarkCluster*): no-op tasks/s on PostgreSQL
+# against SQLite, 1-3 workers, S3 against the local folder, Varnish hits.
+bench-cluster: export EASEL_TEST_NATS_SERVER := $(NATS_SERVER)
+bench-cluster: deps-bench versitygw nats-server
+	CI=true $(GO) test -count=1 -timeout 30m -run '^$$' -v -bench '^BenchmarkCluster' -benchtime 1x ./cmd/easel/
 
 $(NATS_SERVER):
 	GOBIN=$(dir $(NATS_SERVER)) $(GO) install github.com/nats-io/nats-server/v2@$(NATS_SERVER_VERSION)

@@ -55,13 +55,17 @@ type Asset struct {
 	TenantID string `json:"tenant_id"`
 	SHA256   string `json:"sha256"`
 	// Kind is KindImage or KindVideo.
-	Kind      string            `json:"kind"`
-	Format    string            `json:"format"` // jpeg, png, webp, gif, avif, heif, tiff, jxl, bmp, svg, pdf; mp4, mov, webm, mkv
-	Width     int               `json:"width"`  // displayed orientation
-	Height    int               `json:"height"` // displayed orientation
-	Pages     int               `json:"pages"`  // frames of an animation, pages of a PDF; 1 otherwise
-	Bytes     int64             `json:"bytes"`
-	Name      string            `json:"name,omitempty"` // the client's file name, informative only
+	Kind   string `json:"kind"`
+	Format string `json:"format"` // jpeg, png, webp, gif, avif, heif, tiff, jxl, bmp, svg, pdf; mp4, mov, webm, mkv
+	Width  int    `json:"width"`  // displayed orientation
+	Height int    `json:"height"` // displayed orientation
+	Pages  int    `json:"pages"`  // frames of an animation, pages of a PDF; 1 otherwise
+	Bytes  int64  `json:"bytes"`
+	Name   string `json:"name,omitempty"` // the client's file name, informative only
+	// Region is where the asset lives (config region/regions): its tasks
+	// run there, and other regions' APIs redirect requests for it there.
+	// Empty for assets made before regions or with none configured.
+	Region    string            `json:"region,omitempty"`
 	EXIF      map[string]string `json:"exif,omitempty"`
 	CreatedAt time.Time         `json:"created_at"`
 	// Levels is the asset's pyramid, smallest last, once the worker made

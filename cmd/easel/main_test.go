@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,7 +44,7 @@ var (
 )
 
 // buildBinary builds cmd/easel once per test run.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "easel-bin")
@@ -71,11 +72,11 @@ func startServer(t *testing.T, env ...string) *server {
 
 // startRole runs `easel <role>` (serve, api or worker) on the data dir and
 // returns once it listens (or, for a worker, consumes).
-func startRole(t *testing.T, role, data string, env ...string) *server {
+func startRole(t testing.TB, role, data string, env ...string) *server {
 	t.Helper()
 	bin := buildBinary(t)
 	args := []string{role, "--data", data}
-	if role != "worker" {
+	if role != "worker" && !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "EASEL_ADDR=") }) {
 		args = append(args, "--addr", "127.0.0.1:0")
 	}
 	cmd := exec.Command(bin, args...)
@@ -132,7 +133,7 @@ func startRole(t *testing.T, role, data string, env ...string) *server {
 	return s
 }
 
-func (s *server) easel(t *testing.T, args ...string) string {
+func (s *server) easel(t testing.TB, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(s.bin, args...).CombinedOutput()
 	require.NoError(t, err, "easel %v: %s", args, out)
@@ -140,12 +141,12 @@ func (s *server) easel(t *testing.T, args ...string) string {
 }
 
 // upload uploads a file as multipart field "file".
-func (s *server) upload(t *testing.T, path string) (int, map[string]any) {
+func (s *server) upload(t testing.TB, path string) (int, map[string]any) {
 	t.Helper()
 	return s.uploadWith(t, path, "")
 }
 
-func (s *server) get(t *testing.T, path string, header ...string) (*http.Response, []byte) {
+func (s *server) get(t testing.TB, path string, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", s.base+path, nil)
 	for i := 0; i+1 < len(header); i += 2 {

@@ -98,7 +98,7 @@ func TestQueueDownUploadsStillAccepted(t *testing.T) {
 	require.Contains(t, string(body), `easel_task_stage_seconds_count{kind="render",stage="process"} 20`)
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()

@@ -23,7 +23,7 @@ import (
 )
 
 // apiCall sends a JSON (or empty) request with the API key and decodes the answer.
-func (s *server) apiCall(t *testing.T, method, path string, body any) (int, map[string]any) {
+func (s *server) apiCall(t testing.TB, method, path string, body any) (int, map[string]any) {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -46,7 +46,7 @@ func (s *server) apiCall(t *testing.T, method, path string, body any) (int, map[
 }
 
 // uploadWith uploads a file with extra multipart fields (ops repeated) and a query.
-func (s *server) uploadWith(t *testing.T, path, query string, fields ...[2]string) (int, map[string]any) {
+func (s *server) uploadWith(t testing.TB, path, query string, fields ...[2]string) (int, map[string]any) {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ import (
 
 // varnishdPath finds Debian's varnishd (in /usr/sbin, often not on PATH).
 // Locally a missing varnishd skips; under CI=true it fails.
-func varnishdPath(t *testing.T) string {
+func varnishdPath(t testing.TB) string {
 	t.Helper()
 	if p, err := exec.LookPath("varnishd"); err == nil {
 		return p
@@ -37,16 +38,27 @@ func varnishdPath(t *testing.T) string {
 // startVarnish runs varnishd on port with deploy/varnish/easel.vcl, its
 // backend pointed at backend (host:port), and waits until it answers
 // through that backend.
-func startVarnish(t *testing.T, port int, backend string) string {
+func startVarnish(t testing.TB, port int, backends ...string) string {
 	t.Helper()
 	bin := varnishdPath(t)
 	vcl, err := os.ReadFile(filepath.Join("..", "..", "deploy", "varnish", "easel.vcl"))
 	require.NoError(t, err)
-	host, bport, ok := strings.Cut(backend, ":")
-	require.True(t, ok, backend)
-	text := strings.Replace(string(vcl), `.host = "127.0.0.1";`, fmt.Sprintf(`.host = %q;`, host), 1)
-	text = strings.Replace(text, `.port = "8080";`, fmt.Sprintf(`.port = %q;`, bport), 1)
-	require.NotEqual(t, string(vcl), text, "the VCL's backend address is where the test expects it")
+	// api1 is the VCL's backend; more are copies of it in the round robin.
+	block := regexp.MustCompile(`(?s)backend api1 \{.*?\n\}\n`).FindString(string(vcl))
+	require.NotEmpty(t, block, "the VCL's backend api1 is where the test expects it")
+	var blocks, adds []string
+	for i, backend := range backends {
+		host, bport, ok := strings.Cut(backend, ":")
+		require.True(t, ok, backend)
+		b := strings.Replace(block, `.host = "127.0.0.1";`, fmt.Sprintf(`.host = %q;`, host), 1)
+		b = strings.Replace(b, `.port = "8080";`, fmt.Sprintf(`.port = %q;`, bport), 1)
+		require.NotEqual(t, block, b, "the VCL's backend address is where the test expects it")
+		name := fmt.Sprintf("api%d", i+1)
+		blocks = append(blocks, strings.Replace(b, "backend api1 ", "backend "+name+" ", 1))
+		adds = append(adds, "apis.add_backend("+name+");")
+	}
+	text := strings.Replace(string(vcl), block, strings.Join(blocks, ""), 1)
+	text = strings.Replace(text, "apis.add_backend(api1);", strings.Join(adds, "\n    "), 1)
 
 	// varnishd drops privileges: its working directory and the VCL must be
 	// reachable by its unprivileged user.

@@ -174,6 +174,7 @@ func openQueue(ctx context.Context, cfg config.Config, log *slog.Logger, tp trac
 	qc.MaxDeliver = cfg.Queue.MaxDeliver
 	qc.CallbackAckWait = cfg.Callbacks.Timeout + 20*time.Second
 	qc.CallbackMaxDeliver = len(cfg.Callbacks.Schedule) + 1
+	qc.Regions = cfg.WorkerRegions()
 	q, err := natsq.Open(ctx, qc, log)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
@@ -319,6 +320,8 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, op
 		},
 		OutboxInterval: cfg.Queue.OutboxInterval,
 		OutboxMinAge:   cfg.Queue.OutboxMinAge,
+		Region:         cfg.Region,
+		Regions:        cfg.RegionNames(),
 	}, meta, meta, q, a.Keys, log)
 	a.Batches = tasks.NewBatches(a.Tasks)
 	if a.flow, err = newFlowParts(ctx, cfg, meta, blobs, engine, a.Renderer, faces, log); err != nil {
@@ -370,6 +373,8 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, op
 		CheckBytes:       cfg.Limits.UploadCheckBytes,
 		IdempotencyTTL:   cfg.Limits.IdempotencyTTL,
 		Quota:            a.Quotas,
+		Region:           cfg.Region,
+		Regions:          cfg.RegionNames(),
 	}, meta, blobs, engine, a.Tasks, log)
 	a.Worker = worker.New(worker.Config{
 		Concurrency:  cfg.WorkerConcurrency(),
@@ -416,7 +421,7 @@ func New(ctx context.Context, cfg config.Config, role Role, log *slog.Logger, op
 		Quotas:    a.Quotas,
 		Uploads:   a.Uploads, Assets: a.Assets, Delivery: a.Delivery, Keys: a.Keys, Tasks: a.Tasks, Batches: a.Batches, Flows: a.Flows,
 		UploadTokens: a.UploadTokens,
-		Log:          log, Metrics: metrics,
+		Log:          log, Metrics: metrics, Regions: newRegions(cfg, meta),
 		Ready: append(readyChecks(cfg, meta, ob, q, a.FaceDetector), a.flow.checker()),
 
 		TracerProvider: tel.TracerProvider(),

@@ -25,6 +25,13 @@ type Config struct {
 	Addr string `yaml:"addr"`
 	// Data is the data directory: metadata database and local blobs.
 	Data string `yaml:"data"`
+	// Region is this node's region (regions.go): new assets are recorded in
+	// it unless an upload names another, and its workers consume its tasks.
+	Region string `yaml:"region"`
+	// Regions maps every region's name to the base URL of its API; a
+	// request for an asset of another region is redirected there (307).
+	// Empty: one region.
+	Regions map[string]string `yaml:"regions"`
 
 	Log       Log       `yaml:"log"`
 	HTTP      HTTP      `yaml:"http"`
@@ -127,6 +134,9 @@ type Worker struct {
 	// /metrics (for probes and Prometheus); empty serves nothing. serve and
 	// api have them on addr.
 	MetricsAddr string `yaml:"metrics_addr"`
+	// Regions are the regions whose tasks this worker runs (names of
+	// regions); empty means its own region. Only with regions.
+	Regions []string `yaml:"regions"`
 }
 
 // Callbacks configures task callbacks (Standard Webhooks).
@@ -417,6 +427,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Reports.validate(); err != nil {
+		return err
+	}
+	if err := c.validateRegions(); err != nil {
 		return err
 	}
 	for _, u := range c.Delivery.PurgeURLs {

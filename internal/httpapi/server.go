@@ -72,6 +72,7 @@ type Deps struct {
 	Flows     *flows.Flows     // nil: no flow endpoints
 	Quotas    *quota.Quotas    // nil: no GET /v1/usage
 	Reports   *reports.Reports // nil: no report endpoints
+	Regions   *Regions         // nil: one region
 	// TracerProvider, when not nil, makes each request a traced root span
 	// (tracing.go); nil leaves the handler as it is.
 	TracerProvider trace.TracerProvider
@@ -141,7 +142,17 @@ func New(cfg Config, deps Deps) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Log, easel.Errorf(easel.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
 	})
-	return traced(deps.TracerProvider, s.Metrics.instrument(s.Log, recoverer(s.Log, s.compatRoutes(deliveryFirst(s.deliver, mux)))))
+	deliver := s.deliver
+	if s.Regions != nil {
+		deliver = func(w http.ResponseWriter, r *http.Request) {
+			if base, ok := s.Regions.deliveryElsewhere(r); ok {
+				redirectRegion(w, r, base, redirectCacheControl)
+				return
+			}
+			s.deliver(w, r)
+		}
+	}
+	return traced(deps.TracerProvider, s.Metrics.instrument(s.Log, recoverer(s.Log, s.compatRoutes(deliveryFirst(deliver, mux)))))
 }
 
 // NewOps returns the handler of a process with no API (a worker): /healthz,
@@ -220,6 +231,10 @@ func (s *server) authed(scope easel.Scope, tokens tokenUse, next http.HandlerFun
 		}
 		if err != nil {
 			writeError(w, r, s.Log, err)
+			return
+		}
+		if base, ok := s.Regions.elsewhere(r, p.TenantID); ok {
+			redirectRegion(w, r, base, noStore)
 			return
 		}
 		next(w, r.WithContext(keys.WithPrincipal(r.Context(), p)))

@@ -35,6 +35,7 @@ func (s *Tasks) SubmitFlow(ctx context.Context, tenantID string, req FlowRequest
 			return View{}, err
 		}
 	}
+	var assetRegion string // a source image has no asset, nor region, yet
 	if req.Source != nil {
 		if err := s.checkSource(ctx, tenantID, *req.Source); err != nil {
 			return View{}, err
@@ -47,8 +48,13 @@ func (s *Tasks) SubmitFlow(ctx context.Context, tenantID string, req FlowRequest
 		if err != nil {
 			return View{}, err
 		}
+		assetRegion = a.Region
 	}
 	ops, err := easel.FlowTaskOps(req.Call)
+	if err != nil {
+		return View{}, err
+	}
+	region, err := s.taskRegion(req.Region, req.AssetID, assetRegion)
 	if err != nil {
 		return View{}, err
 	}
@@ -58,7 +64,7 @@ func (s *Tasks) SubmitFlow(ctx context.Context, tenantID string, req FlowRequest
 		id = easel.NewID()
 	}
 	t := easel.Task{ID: id, TenantID: tenantID, AssetID: req.AssetID, Source: req.Source, Kind: easel.TaskFlow, Ops: ops,
-		State: easel.TaskAccepted, CallbackURL: req.CallbackURL, Region: req.Region, CreatedAt: now, UpdatedAt: now}
+		State: easel.TaskAccepted, CallbackURL: req.CallbackURL, Region: region, CreatedAt: now, UpdatedAt: now}
 	if err := s.tasks.CreateTasks(ctx, nil, []easel.Task{t}); err != nil {
 		return View{}, err
 	}

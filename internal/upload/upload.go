@@ -63,6 +63,12 @@ type Config struct {
 	CheckBytes int64
 	// IdempotencyTTL is how long an idempotency key is remembered.
 	IdempotencyTTL time.Duration
+	// Region is the region of an upload that names none (config region).
+	// Regions, when not empty (config regions), are the regions an upload
+	// may name: its asset is recorded in it and its tasks run there.
+	Region  string
+	Regions []string
+
 	// Quota, when set, admits uploads by tenant: uploads per minute before
 	// the body is read, stored bytes once its size is known
 	// (internal/quota.Quotas).
@@ -191,6 +197,9 @@ type Request struct {
 	// parameters) within Config.IdempotencyTTL returns the asset the first
 	// one created; another request with the key is idempotency_key_reused.
 	IdempotencyKey string
+	// Region is the asset's region (the region field); empty is the task's
+	// region, then Config.Region.
+	Region string
 }
 
 // Result is an uploaded asset with the near duplicates already stored.
@@ -244,6 +253,10 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 		req.Task = &tasks.Request{Ops: c.Ops}
 		req.Flow = c.Flow
 		req.SkipRules, req.SkipAnalysis, req.SkipVerify = false, false, false
+	}
+	// After the body: multipart fields may follow the file.
+	if err := s.resolveRegion(&req); err != nil {
+		return Result{}, err
 	}
 	if req.Flow != "" {
 		if req.Task != nil && len(req.Task.Ops) > 0 {
@@ -314,6 +327,31 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 		res.Task = v
 	}
 	return res, nil
+}
+
+// resolveRegion sets req.Region: the one asked (the region field, which
+// the task request carries), else Config.Region. With regions it must be
+// one of them, and the upload's task runs there too.
+func (s *Uploads) resolveRegion(req *Request) error {
+	if req.Region == "" && req.Task != nil {
+		req.Region = req.Task.Region
+	}
+	if len(s.cfg.Regions) == 0 {
+		if req.Region == "" {
+			req.Region = s.cfg.Region
+		}
+		return nil
+	}
+	if req.Region == "" {
+		req.Region = s.cfg.Region
+	}
+	if !slices.Contains(s.cfg.Regions, req.Region) {
+		return easel.Errorf(easel.CodeInvalidArgument, "region %q is not one of the configured regions (%s)", req.Region, strings.Join(s.cfg.Regions, ", "))
+	}
+	if req.Task != nil {
+		req.Task.Region = req.Region
+	}
+	return nil
 }
 
 // check maps the spooled upload, keeps it and queues its analysis.
@@ -419,6 +457,7 @@ func (s *Uploads) keep(ctx context.Context, tenantID string, req Request, sp *sp
 		Pages:     max(src.Pages, 1),
 		Bytes:     size,
 		Name:      sanitizeName(req.Name),
+		Region:    req.Region,
 		EXIF:      src.EXIF,
 		CreatedAt: time.Now().UTC(),
 	}

@@ -285,6 +285,7 @@ func testAssetCreateGet(t *testing.T, s easel.MetaStore) {
 	withEXIF.Bytes = 5 << 30 // beyond 32 bits
 	withEXIF.Name = "Holiday photo ☀.gif"
 	withEXIF.EXIF = map[string]string{"Make": "Canon", "Model": "EOS R5", "Quote": `a "b" \c`}
+	withEXIF.Region = "eu-west"
 	require.NoError(t, s.CreateAsset(ctx, withEXIF))
 
 	noEXIF := newAsset(acme.ID, sha("two"))

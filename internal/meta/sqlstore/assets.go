@@ -16,11 +16,11 @@ const (
 	MaxPageLimit     = 1000
 )
 
-const assetColumns = "id, tenant_id, sha256, format, width, height, pages, bytes, name, exif, created_at, kind, video"
+const assetColumns = "id, tenant_id, sha256, format, width, height, pages, bytes, name, exif, created_at, kind, video, region"
 
 // selectAssets reads assets with their analysis, if any (scanAsset): one
 // primary-key lookup more per asset than the assets table alone.
-const selectAssets = "SELECT a.id, a.tenant_id, a.sha256, a.format, a.width, a.height, a.pages, a.bytes, a.name, a.exif, a.created_at, a.levels, a.kind, a.video, " +
+const selectAssets = "SELECT a.id, a.tenant_id, a.sha256, a.format, a.width, a.height, a.pages, a.bytes, a.name, a.exif, a.created_at, a.levels, a.kind, a.video, a.region, " +
 	"an.faces, an.detector, an.phash, an.dhash, an.blurhash, an.colors, an.analyzed_at " +
 	"FROM assets a LEFT JOIN asset_analysis an ON an.asset_id = a.id "
 
@@ -59,8 +59,8 @@ func (s *Store) insertAsset(ctx context.Context, db Conn, a easel.Asset) error {
 		}
 		video = sql.NullString{String: string(b), Valid: true}
 	}
-	_, err = db.ExecContext(ctx, "INSERT INTO assets ("+assetColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		a.ID, a.TenantID, a.SHA256, a.Format, a.Width, a.Height, a.Pages, a.Bytes, a.Name, exif, created, kind, video)
+	_, err = db.ExecContext(ctx, "INSERT INTO assets ("+assetColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		a.ID, a.TenantID, a.SHA256, a.Format, a.Width, a.Height, a.Pages, a.Bytes, a.Name, exif, created, kind, video, a.Region)
 	switch {
 	case err == nil:
 		return nil
@@ -171,7 +171,7 @@ func scanAsset(sc scanner) (easel.Asset, error) {
 		an      analysisCols
 	)
 	dest := append([]any{&a.ID, &a.TenantID, &a.SHA256, &a.Format, &a.Width, &a.Height, &a.Pages,
-		&a.Bytes, &a.Name, &exif, &created, &levels, &a.Kind, &video}, an.dest()...)
+		&a.Bytes, &a.Name, &exif, &created, &levels, &a.Kind, &video, &a.Region}, an.dest()...)
 	if err := sc.Scan(dest...); err != nil {
 		return easel.Asset{}, err
 	}

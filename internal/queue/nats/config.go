@@ -50,6 +50,13 @@ type Config struct {
 	// publish carries its span's W3C trace context in the message headers,
 	// and a delivery's handler runs under a span parented by it.
 	TracerProvider trace.TracerProvider
+
+	// Regions, when not empty, are the regions whose tasks ConsumeTasks
+	// delivers: one durable consumer "workers-<region>" per region, filtered
+	// on <prefix>.tasks.<region>.>. Empty (one region) keeps the single
+	// unfiltered consumer "workers" that takes every region's tasks. All the
+	// processes sharing a prefix must agree on which of the two it is.
+	Regions []string
 }
 
 // NewDefaultConfig returns the defaults: an embedded server with no port
@@ -110,6 +117,11 @@ func (c Config) Validate() error {
 	if c.URL == "" && c.Replicas != 1 {
 		errs = append(errs, fmt.Errorf("replicas %d: the embedded server keeps 1", c.Replicas))
 	}
+	for _, r := range c.Regions {
+		if !prefixPattern.MatchString(r) {
+			errs = append(errs, fmt.Errorf("region %q: want letters, digits, '_' or '-'", r))
+		}
+	}
 	if c.EventsMaxAge > 0 && c.DuplicateWindow > c.EventsMaxAge {
 		errs = append(errs, errors.New("duplicate_window must not exceed events_max_age"))
 	}
@@ -148,3 +160,6 @@ func newNames(prefix string) names {
 		requestsSubjects: prefix + ".requests.*",
 	}
 }
+
+// regionConsumer names the task consumer of one region.
+func regionConsumer(region string) string { return tasksConsumer + "-" + region }

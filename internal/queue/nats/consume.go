@@ -27,14 +27,33 @@ const (
 )
 
 // ConsumeTasks delivers task messages to handle, at most opts.Concurrency at
-// once, until ctx is done; see consume for the drain.
+// once, until ctx is done; see consume for the drain. With regions
+// (Config.Regions) one loop per region fetches from its consumer, and the
+// loops share the opts.Concurrency handler slots.
 func (q *Queue) ConsumeTasks(ctx context.Context, opts easel.ConsumeOptions, handle func(context.Context, easel.TaskMessage, easel.Delivery)) error {
-	return consume(ctx, q, "tasks", func(c *consumers) jetstream.Consumer { return c.tasks }, decodeJSON[easel.TaskMessage], opts, handle)
+	n := max(len(q.cfg.Regions), 1)
+	if n == 1 {
+		return consume(ctx, q, "tasks", func(c *consumers) jetstream.Consumer { return c.tasks[0] }, decodeJSON[easel.TaskMessage], opts, newSlots(opts), handle)
+	}
+	sl := newSlots(opts)
+	errs := make(chan error, n)
+	for i, r := range q.cfg.Regions {
+		go func() {
+			errs <- consume(ctx, q, "tasks "+r, func(c *consumers) jetstream.Consumer { return c.tasks[i] }, decodeJSON[easel.TaskMessage], opts, sl, handle)
+		}()
+	}
+	var first error
+	for range n {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // ConsumeCallbacks is ConsumeTasks for callback messages.
 func (q *Queue) ConsumeCallbacks(ctx context.Context, opts easel.ConsumeOptions, handle func(context.Context, easel.CallbackMessage, easel.Delivery)) error {
-	return consume(ctx, q, "callbacks", func(c *consumers) jetstream.Consumer { return c.callbacks }, decodeJSON[easel.CallbackMessage], opts, handle)
+	return consume(ctx, q, "callbacks", func(c *consumers) jetstream.Consumer { return c.callbacks }, decodeJSON[easel.CallbackMessage], opts, newSlots(opts), handle)
 }
 
 // decodeJSON decodes a message's body.
@@ -42,6 +61,17 @@ func decodeJSON[T any](msg jetstream.Msg) (T, error) {
 	var v T
 	err := json.Unmarshal(msg.Data(), &v)
 	return v, err
+}
+
+// slots are the handler slots of one ConsumeTasks call, shared by its
+// loops, and the handlers they run.
+type slots struct {
+	sem     chan struct{}
+	running sync.WaitGroup
+}
+
+func newSlots(opts easel.ConsumeOptions) *slots {
+	return &slots{sem: make(chan struct{}, max(opts.Concurrency, 1))}
 }
 
 // consume is the loop of both consumers. It waits for a free handler slot,
@@ -53,11 +83,11 @@ func decodeJSON[T any](msg jetstream.Msg) (T, error) {
 // context of its own. Fetch errors (an outage) are retried with back-off
 // until ctx is done; the streams are recreated when the server lost them.
 func consume[T any](ctx context.Context, q *Queue, name string, pick func(*consumers) jetstream.Consumer,
-	decode func(jetstream.Msg) (T, error), opts easel.ConsumeOptions, handle func(context.Context, T, easel.Delivery)) error {
+	decode func(jetstream.Msg) (T, error), opts easel.ConsumeOptions, sl *slots, handle func(context.Context, T, easel.Delivery)) error {
 	conc := max(opts.Concurrency, 1)
 	prefetch := max(opts.Prefetch, 0)
-	sem := make(chan struct{}, conc)
-	var running sync.WaitGroup
+	sem := sl.sem
+	running := &sl.running
 	defer running.Wait()
 	handlerCtx := context.WithoutCancel(ctx)
 	log := q.log.With("consumer", name)
@@ -66,7 +96,8 @@ func consume[T any](ctx context.Context, q *Queue, name string, pick func(*consu
 	var checked time.Time
 
 	for {
-		// Wait for a free slot. Only this loop takes slots, so it stays free.
+		// Wait for a free slot. Only this loop takes slots (or, with
+		// regions, the loops of the other regions: start then waits).
 		select {
 		case sem <- struct{}{}:
 			<-sem
@@ -81,11 +112,11 @@ func consume[T any](ctx context.Context, q *Queue, name string, pick func(*consu
 			free := conc - len(sem)
 			var batch jetstream.MessageBatch
 			c := pick(q.consumers.Load())
-			batch, err = c.Fetch(free+prefetch, jetstream.FetchMaxWait(fetchWait))
+			batch, err = c.Fetch(max(free+prefetch, 1), jetstream.FetchMaxWait(fetchWait))
 			if err == nil {
 				n := 0
 				for msg := range batch.Messages() {
-					start(ctx, q, msg, sem, &running, handlerCtx, log, name, decode, handle)
+					start(ctx, q, msg, sem, running, handlerCtx, log, name, decode, handle)
 					n++
 				}
 				err = batch.Error()

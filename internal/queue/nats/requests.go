@@ -43,7 +43,7 @@ func (q *Queue) ConsumeRequests(ctx context.Context, opts easel.ConsumeOptions, 
 		case <-time.After(backoff):
 		}
 	}
-	return consume(ctx, q, "requests", func(c *consumers) jetstream.Consumer { return c.requests }, q.decodeRequest, opts, handle)
+	return consume(ctx, q, "requests", func(c *consumers) jetstream.Consumer { return c.requests }, q.decodeRequest, opts, newSlots(opts), handle)
 }
 
 // ensureRequests creates or updates the requests stream and its consumer.

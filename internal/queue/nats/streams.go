@@ -14,7 +14,10 @@ import (
 // names a stream and a consumer, so it stays valid when ensure recreates
 // them on the server.
 type consumers struct {
-	tasks, callbacks, requests jetstream.Consumer
+	// tasks holds the one unfiltered consumer, or one per region
+	// (Config.Regions).
+	tasks               []jetstream.Consumer
+	callbacks, requests jetstream.Consumer
 }
 
 // streamConfigs returns the three streams. Only nats-server 2.9 fields.
@@ -76,10 +79,9 @@ func (q *Queue) ensureLocked(ctx context.Context) error {
 			return fmt.Errorf("nats queue: ensure stream %s: %w", sc.Name, err)
 		}
 	}
-	tasks, err := q.js.CreateOrUpdateConsumer(ctx, q.names.tasksStream,
-		consumerConfig(tasksConsumer, q.cfg.AckWait, q.cfg.MaxDeliver))
+	tasks, err := q.ensureTaskConsumers(ctx)
 	if err != nil {
-		return fmt.Errorf("nats queue: ensure consumer %s: %w", tasksConsumer, err)
+		return err
 	}
 	callbacks, err := q.js.CreateOrUpdateConsumer(ctx, q.names.cbStream,
 		consumerConfig(callbacksConsumer, q.cfg.CallbackAckWait, q.cfg.CallbackMaxDeliver))
@@ -94,6 +96,39 @@ func (q *Queue) ensureLocked(ctx context.Context) error {
 	}
 	q.consumers.Store(&consumers{tasks: tasks, callbacks: callbacks, requests: requests})
 	return nil
+}
+
+// ensureTaskConsumers creates the unfiltered task consumer, or one
+// filtered consumer per region. A work-queue stream refuses a filtered
+// consumer beside an unfiltered one, so with regions a leftover "workers"
+// consumer (from a single-region installation) is deleted first: the
+// messages it had not acked stay on the stream for the regional ones.
+func (q *Queue) ensureTaskConsumers(ctx context.Context) ([]jetstream.Consumer, error) {
+	if len(q.cfg.Regions) == 0 {
+		c, err := q.js.CreateOrUpdateConsumer(ctx, q.names.tasksStream,
+			consumerConfig(tasksConsumer, q.cfg.AckWait, q.cfg.MaxDeliver))
+		if err != nil {
+			return nil, fmt.Errorf("nats queue: ensure consumer %s: %w", tasksConsumer, err)
+		}
+		return []jetstream.Consumer{c}, nil
+	}
+	if err := q.js.DeleteConsumer(ctx, q.names.tasksStream, tasksConsumer); err == nil {
+		q.log.Warn("deleted the single-region task consumer: tasks are now consumed per region",
+			"consumer", tasksConsumer, "regions", q.cfg.Regions)
+	} else if !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil, fmt.Errorf("nats queue: delete consumer %s: %w", tasksConsumer, err)
+	}
+	out := make([]jetstream.Consumer, 0, len(q.cfg.Regions))
+	for _, r := range q.cfg.Regions {
+		cc := consumerConfig(regionConsumer(r), q.cfg.AckWait, q.cfg.MaxDeliver)
+		cc.FilterSubject = q.names.prefix + ".tasks." + r + ".>"
+		c, err := q.js.CreateOrUpdateConsumer(ctx, q.names.tasksStream, cc)
+		if err != nil {
+			return nil, fmt.Errorf("nats queue: ensure consumer %s: %w", cc.Durable, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // missing reports whether err says that a stream or consumer does not
