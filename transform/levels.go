@@ -107,7 +107,6 @@ func PlanForLevel(p Plan, src Source, l Level) Plan {
 		x1, y1 = min(max(x1, x0+1), l.Width), min(max(y1, y0+1), l.Height)
 		p.CropBox = &Rect{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}
 	}
-	p.FromLevel = true
 	return p
 }
 

@@ -246,12 +246,6 @@ type Plan struct {
 
 	Width  int // the output size the plan produces (one frame)
 	Height int
-
-	// FromLevel marks a plan that reads a pyramid level (PlanForLevel): an
-	// image already resampled once, at least LevelMargin times the size
-	// the plan needs, so a JPEG may shrink on load down to that size
-	// instead of leaving a factor of two to the resize.
-	FromLevel bool
 }
 
 // Output is a rendered image.

@@ -34,7 +34,7 @@ func load(r *renderer) error {
 			r.done = doneSteps{orient: true, resize: true, extract: true}
 			return nil
 		}
-	case r.shrinkThumbnail() && !r.levelShrink():
+	case r.shrinkThumbnail():
 		tw, th := r.targetSize(r.h.displayed())
 		img, err := govips.LoadThumbnailFromBuffer(r.h.data, tw, th, govips.InterestingNone, govips.SizeForce, r.importParams(false))
 		if err == nil {
@@ -68,48 +68,30 @@ func (r *renderer) shrinkThumbnail() bool {
 	return p.CropBox == nil && (p.ResizeWidth > 0 || p.ResizeHeight > 0) && p.Rotate == 0 && !p.FlipV && !p.SmartCrop
 }
 
-// levelShrink reports whether decode shrinks a JPEG level on load further
-// than vips_thumbnail would: a level (transform.Plan.FromLevel) is at least
-// twice the size it must produce and was resampled once already, so its
-// DCT-scaled decode may come down to the output size, leaving the resize
-// a small factor (and a third of the kernel's taps).
-func (r *renderer) levelShrink() bool {
-	return r.p.FromLevel && r.h.format == transform.FormatJPEG && r.jpegShrink() > 1
-}
-
-// jpegShrink returns the power-of-two JPEG shrink-on-load the plan allows:
-// the resize step keeps at least a factor of two (vips_thumbnail's rule;
-// the decoder's DCT scaling is a box filter, and a crop box at a coarse
-// scale is off by up to shrink-1 pixels), or none for a level.
-func (r *renderer) jpegShrink() int {
-	if (r.p.ResizeWidth <= 0 && r.p.ResizeHeight <= 0) || r.h.format != transform.FormatJPEG {
-		return 1
-	}
-	cw, ch := r.h.displayed()
-	if cb := r.p.CropBox; cb != nil {
-		cw, ch = cb.W, cb.H
-	}
-	tw, th := r.targetSize(cw, ch)
-	ratio := math.Min(float64(cw)/float64(tw), float64(ch)/float64(th))
-	margin := 2.0
-	if r.p.FromLevel {
-		margin = 1
-	}
-	for _, s := range []int{8, 4, 2} {
-		if ratio >= margin*float64(s) {
-			return s
-		}
-	}
-	return 1
-}
-
 // decode decodes the frame with the header's loader, shrinking JPEG on load
 // by a power of two when the final size allows.
 func (r *renderer) decode() error {
 	ip := r.importParams(false)
-	shrink := r.jpegShrink()
-	if shrink > 1 {
-		ip.JpegShrinkFactor.Set(shrink)
+	shrink := 1
+	if (r.p.ResizeWidth > 0 || r.p.ResizeHeight > 0) && r.h.format == transform.FormatJPEG {
+		cw, ch := r.h.displayed()
+		if cb := r.p.CropBox; cb != nil {
+			cw, ch = cb.W, cb.H
+		}
+		tw, th := r.targetSize(cw, ch)
+		ratio := math.Min(float64(cw)/float64(tw), float64(ch)/float64(th))
+		// Leave at least a factor of two to the resize step, as
+		// vips_thumbnail does: the decoder's DCT scaling is a box filter,
+		// and a crop box at a coarse scale is off by up to shrink-1 pixels.
+		for _, s := range []int{8, 4, 2} {
+			if ratio >= float64(2*s) {
+				shrink = s
+				break
+			}
+		}
+		if shrink > 1 {
+			ip.JpegShrinkFactor.Set(shrink)
+		}
 	}
 	img, err := govips.LoadImageFromBuffer(r.h.data, ip)
 	if err != nil {
