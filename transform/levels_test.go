@@ -43,6 +43,8 @@ func TestChooseLevel(t *testing.T) {
 		{"no resize: the original", plan(Options{Effects: Effects{Grayscale: true}}, photo), photo, levels, 0},
 		{"no levels", plan(Options{Width: 300}, photo), photo, nil, 0},
 		{"half-size crop box at 300 px: the 2048 level", plan(Options{CropBox: &Rect{X: 1000, Y: 750, W: 2000, H: 1500}, Width: 300}, photo), photo, levels, 2048},
+		{"a crop box needs three times: half-size box at 100 px reads 1024, not 512",
+			plan(Options{CropBox: &Rect{X: 1000, Y: 750, W: 2000, H: 1500}, Width: 100}, photo), photo, levels, 1024},
 		{"small crop box: the original", plan(Options{CropBox: &Rect{X: 0, Y: 0, W: 800, H: 600}, Width: 100}, photo), photo, levels, 0},
 		{"animation: the original", plan(Options{Width: 100}, Source{Format: FormatWebP, Width: 4000, Height: 3000, Pages: 5}),
 			Source{Format: FormatWebP, Width: 4000, Height: 3000, Pages: 5}, levels, 0},
