@@ -94,7 +94,7 @@ func TestLevelsMadeUsedDeleted(t *testing.T) {
 			resp, body := s.get(t, path)
 			require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 			require.Equal(t, "render", resp.Header.Get("X-Easel-Cache"))
-			require.Equal(t, "level-1024", resp.Header.Get("X-Easel-Source"), "300 px wide needs a level at least 600 px wide")
+			require.Equal(t, "level-640", resp.Header.Get("X-Easel-Source"), "300 px wide needs a level at least 600 px wide")
 			cfg, format, err := image.DecodeConfig(bytes.NewReader(body))
 			require.NoError(t, err)
 			require.Equal(t, "jpeg", format)

@@ -67,7 +67,7 @@ func (s *Store) ListTenantTasks(ctx context.Context, tenantID string, f easel.Ta
 		}
 		where, args = append(where, "id < ?"), append(args, after)
 	}
-	query := "SELECT " + taskColumns + " FROM tasks WHERE " + strings.Join(where, " AND ") + " ORDER BY id DESC LIMIT ?"
+	query := "SELECT " + selectTaskColumns + " FROM tasks WHERE " + strings.Join(where, " AND ") + " ORDER BY id DESC LIMIT ?"
 	rows, err := s.read.QueryContext(ctx, query, append(args, limit+1)...)
 	if err != nil {
 		return nil, "", s.errorf("list tasks of %q: %w", tenantID, err)
