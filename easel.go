@@ -182,6 +182,20 @@ type MetaStore interface {
 	Close() error
 }
 
+// DerivedID returns an identifier shaped as NewID's (26 base32 digits of
+// the same alphabet) derived from parts: the same parts always give the
+// same ID, for work that must be done once per client key (an upload's
+// Idempotency-Key, a stream request's ID).
+func DerivedID(parts ...string) string {
+	const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	b := make([]byte, 26)
+	for i := range b {
+		b[i] = alphabet[sum[i]&31]
+	}
+	return string(b)
+}
+
 // NewID returns a new random, time-ordered, URL-safe identifier of 26
 // characters (48 bits of milliseconds then 80 random bits, Crockford base32,
 // lower case). IDs created later sort after earlier ones.

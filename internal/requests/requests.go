@@ -11,7 +11,6 @@ package requests
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -230,16 +229,8 @@ func requestKey(req Request, m easel.StreamRequest) string {
 }
 
 // taskID is the ID of the task of a tenant's request: the same for the
-// same request ID, shaped as easel.NewID's (26 of its base32 digits).
-func taskID(tenantID, requestID string) string {
-	const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
-	sum := sha256.Sum256([]byte(tenantID + "\x00" + requestID))
-	b := make([]byte, 26)
-	for i := range b {
-		b[i] = alphabet[sum[i]&31]
-	}
-	return string(b)
-}
+// same request ID.
+func taskID(tenantID, requestID string) string { return easel.DerivedID(tenantID, requestID) }
 
 func (h *Handler) maxAttempts() int {
 	if h.MaxAttempts <= 0 {

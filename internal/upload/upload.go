@@ -109,6 +109,8 @@ type Tasks interface {
 	SubmitSpec(ctx context.Context, tenantID, assetID string, spec tasks.Spec, wait time.Duration) (tasks.View, error)
 	SubmitAnalysis(ctx context.Context, a easel.Asset) (easel.Task, error)
 	SubmitLevels(ctx context.Context, a easel.Asset) (easel.Task, error)
+	// Get returns a task of the tenant (CodeNotFound when there is none).
+	Get(ctx context.Context, tenantID, id string) (tasks.View, error)
 }
 
 // Uploads stores originals.
@@ -271,6 +273,12 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 	}
 	var spec *tasks.Spec
 	if req.Task != nil && len(req.Task.Ops) > 0 {
+		if req.IdempotencyKey != "" {
+			// The task is named by the key too, so that a retry of an
+			// upload stored before its task was (a crash, a lost queue)
+			// makes the task once, and a replay returns it.
+			req.Task.TaskID = idempotentTaskID(tenantID, req.IdempotencyKey)
+		}
 		if s.tasks == nil {
 			return Result{}, easel.Errorf(easel.CodeInvalidArgument, "ops: this server runs no task queue")
 		}
@@ -294,10 +302,21 @@ func (s *Uploads) Upload(ctx context.Context, tenantID string, req Request) (Res
 	if !res.Replayed {
 		stored = &res.Asset
 	}
-	if spec != nil && !res.Replayed {
+	if spec != nil && res.Replayed && req.Task.TaskID != "" {
+		if v, err := s.tasks.Get(ctx, tenantID, req.Task.TaskID); err == nil {
+			res.Task = &v
+		} else if !easel.IsNotFound(err) {
+			return Result{}, err
+		}
+	}
+	if spec != nil && res.Task == nil && (!res.Replayed || req.Task.TaskID != "") {
 		v, err := s.tasks.SubmitSpec(ctx, tenantID, res.ID, *spec, req.Wait)
 		if err != nil {
-			return Result{}, err
+			if first, gerr := s.tasks.Get(ctx, tenantID, req.Task.TaskID); req.Task.TaskID != "" && gerr == nil {
+				v, err = first, nil // a concurrent retry made it first
+			} else {
+				return Result{}, err
+			}
 		}
 		res.Task = &v
 	}
@@ -519,3 +538,7 @@ func sanitizeName(name string) string {
 	}
 	return string(out)
 }
+
+// idempotentTaskID names the task of an upload made with an
+// Idempotency-Key: the same tenant and key always give the same ID.
+func idempotentTaskID(tenantID, key string) string { return easel.DerivedID("upload", tenantID, key) }

@@ -81,6 +81,9 @@ func (f tasksFuncs) SubmitAnalysis(ctx context.Context, a easel.Asset) (easel.Ta
 func (f tasksFuncs) SubmitLevels(ctx context.Context, a easel.Asset) (easel.Task, error) {
 	return f.levels(ctx, a)
 }
+func (f tasksFuncs) Get(context.Context, string, string) (tasks.View, error) {
+	return tasks.View{}, easel.Errorf(easel.CodeNotFound, "no task")
+}
 
 // memBlobs is an easel.BlobStore in memory.
 type memBlobs struct {
