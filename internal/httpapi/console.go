@@ -8,29 +8,11 @@ import (
 	"strings"
 
 	"github.com/easelhq/easel"
-	"github.com/easelhq/easel/internal/assets"
 	"github.com/easelhq/easel/internal/tasks"
 )
 
 // maxYAMLBody bounds a flow or rules document sent to the API.
 const maxYAMLBody = 1 << 20
-
-// signURL handles POST /v1/sign {"asset_id","ops","ext"}: the signed
-// delivery path (assets.Sign, the implementation main has as
-// httpapi.(*server).sign; at the merge, keep that one).
-func (s *server) signURL(w http.ResponseWriter, r *http.Request) {
-	var req assets.SignRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, r, s.Log, err)
-		return
-	}
-	res, err := s.Assets.Sign(r.Context(), tenantOf(r), req)
-	if err != nil {
-		writeError(w, r, s.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
-}
 
 // listTasks handles GET /v1/tasks?state=&kind=&flow=&asset_id=&batch=&limit=&cursor=.
 func (s *server) listTasks(w http.ResponseWriter, r *http.Request) {

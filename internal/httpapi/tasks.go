@@ -47,28 +47,18 @@ func decodeJSON(r *http.Request, v any) error {
 
 // createAssetTask handles POST /v1/assets/{id}/tasks.
 func (s *server) createAssetTask(w http.ResponseWriter, r *http.Request) {
-	var req tasks.SubmitRequest
-	var err error
-	if req.Wait, err = parseWait(r.URL.Query().Get("wait")); err != nil {
-		writeError(w, r, s.Log, err)
-		return
-	}
-	if err := decodeJSON(r, &req.Task); err != nil {
-		writeError(w, r, s.Log, err)
-		return
-	}
-	req.Task.AssetID = r.PathValue("id")
-	v, err := s.Tasks.Submit(r.Context(), tenantOf(r), req)
-	if err != nil {
-		writeError(w, r, s.Log, err)
-		return
-	}
-	writeTask(w, v, nil)
+	s.submitTask(w, r, r.PathValue("id"))
 }
 
 // createTask handles POST /v1/tasks: a task on the asset_id, or on the
 // source and path, the body names.
 func (s *server) createTask(w http.ResponseWriter, r *http.Request) {
+	s.submitTask(w, r, "")
+}
+
+// submitTask decodes a task request (?wait=, the JSON body) and submits it;
+// assetID, when not empty, is the asset the path names.
+func (s *server) submitTask(w http.ResponseWriter, r *http.Request, assetID string) {
 	var req tasks.SubmitRequest
 	var err error
 	if req.Wait, err = parseWait(r.URL.Query().Get("wait")); err != nil {
@@ -78,6 +68,9 @@ func (s *server) createTask(w http.ResponseWriter, r *http.Request) {
 	if err := decodeJSON(r, &req.Task); err != nil {
 		writeError(w, r, s.Log, err)
 		return
+	}
+	if assetID != "" {
+		req.Task.AssetID = assetID
 	}
 	v, err := s.Tasks.Submit(r.Context(), tenantOf(r), req)
 	if err != nil {
