@@ -18,11 +18,7 @@ func (r *Renderer) fromLevel(ctx context.Context, a easel.Asset, original []byte
 	if len(a.Levels) == 0 {
 		return original, plan, 0
 	}
-	levels := make([]transform.Level, len(a.Levels))
-	for i, l := range a.Levels {
-		levels[i] = transform.Level{Side: l.Side, Width: l.Width, Height: l.Height, Format: transform.Format(l.Format)}
-	}
-	l, ok := transform.ChooseLevel(plan, src, levels)
+	l, ok := transform.ChooseLevel(plan, src, assetLevels(a))
 	if !ok {
 		return original, plan, 0
 	}
@@ -58,11 +54,7 @@ func (r *Renderer) renderLevel(ctx context.Context, a easel.Asset, opts transfor
 	if err != nil {
 		return out, false, nil // the original's own probe decides what is wrong
 	}
-	levels := make([]transform.Level, len(a.Levels))
-	for i, l := range a.Levels {
-		levels[i] = transform.Level{Side: l.Side, Width: l.Width, Height: l.Height, Format: transform.Format(l.Format)}
-	}
-	l, found := transform.ChooseLevel(plan, src, levels)
+	l, found := transform.ChooseLevel(plan, src, assetLevels(a))
 	if !found {
 		return out, false, nil
 	}
@@ -102,4 +94,13 @@ func (r *Renderer) loadOverlay(ctx context.Context, a easel.Asset, plan transfor
 		return nil, easel.WrapError(easel.CodeDeadlineExceeded, err, "render timed out")
 	}
 	return overlay, nil
+}
+
+// assetLevels describes a's stored levels for transform.ChooseLevel.
+func assetLevels(a easel.Asset) []transform.Level {
+	levels := make([]transform.Level, len(a.Levels))
+	for i, l := range a.Levels {
+		levels[i] = transform.Level{Side: l.Side, Width: l.Width, Height: l.Height, Format: transform.Format(l.Format)}
+	}
+	return levels
 }
